@@ -1,0 +1,9 @@
+/** @meshgate/core: no broker client and no network dependency. */
+export * from './errors.js';
+export * from './contracts.js';
+export * from './event/index.js';
+export * from './cesql/index.js';
+export * from './filter/index.js';
+export * from './delivery/index.js';
+export * from './router/index.js';
+export * from './config/index.js';
