@@ -1,0 +1,142 @@
+/**
+ * The one module that touches kafkajs' construction API. Everything else in this package asks it
+ * for producers, consumers and admins, so that the client library could be swapped (e.g. for
+ * @platformatic/kafka) behind the same factory without touching the binding or the source/sink.
+ */
+import {
+  type Admin,
+  type Consumer,
+  type ConsumerConfig,
+  Kafka,
+  type LogEntry,
+  logLevel,
+  type Mechanism,
+  Partitioners,
+  type Producer,
+  type SASLOptions,
+} from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+
+/** What the connector logs through: a subset of pino's API, so the gateway's logger fits as is. */
+export interface ConnectorLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+const noop = () => {};
+/** Drops everything: the default when no logger is given (kafkajs never writes to the console). */
+export const silentConnectorLogger: ConnectorLogger = { debug: noop, info: noop, warn: noop, error: noop };
+
+export interface KafkaClientOptions {
+  /** `host:port` of the bootstrap servers. */
+  brokers: readonly string[];
+  clientId: string;
+  sasl?: SASLOptions | Mechanism;
+  /** `true` for TLS with the system CAs, or Node TLS options (ca, cert, key, ...). */
+  ssl?: boolean | ConnectionOptions;
+  logger?: ConnectorLogger;
+  /** How long one connection attempt may take (ms). */
+  connectionTimeoutMs?: number;
+}
+
+export interface ProducerOptions {
+  /** Let the broker create topics on first write. Off by default: an unknown topic is an error. */
+  allowAutoTopicCreation?: boolean;
+}
+
+export interface ConsumerOptions {
+  groupId: string;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** How long a fetch waits for data on the broker; bounds the latency of an idle partition. */
+  maxWaitTimeInMs?: number;
+  maxBytesPerPartition?: number;
+}
+
+/** Factories for one Kafka cluster connection. */
+export interface KafkaClient {
+  readonly clientId: string;
+  /** Idempotent producer (acks=all is set per send; idempotence needs it). */
+  producer(options?: ProducerOptions): Producer;
+  consumer(options: ConsumerOptions): Consumer;
+  admin(): Admin;
+}
+
+/** The `acks` every send must use: all in-sync replicas. */
+export const ACKS_ALL = -1;
+
+const levelName = (level: logLevel): keyof ConnectorLogger => {
+  switch (level) {
+    case logLevel.ERROR:
+      return 'error';
+    case logLevel.WARN:
+      return 'warn';
+    case logLevel.INFO:
+      return 'info';
+    default:
+      return 'debug';
+  }
+};
+
+/**
+ * kafkajs logs as ERROR what a reconnecting client expects (a broker going away); those lines
+ * are demoted to warn so that only the connector's own decisions are logged as errors.
+ */
+function routeLogs(logger: ConnectorLogger) {
+  return () =>
+    ({ namespace, level, log }: LogEntry) => {
+      const { message, ...extra } = log;
+      const name = level === logLevel.ERROR ? 'warn' : levelName(level);
+      logger[name]({ kafkajs: namespace, ...extra }, message);
+    };
+}
+
+/** Builds the client factories; nothing connects until a producer/consumer/admin does. */
+export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
+  const logger = options.logger ?? silentConnectorLogger;
+  const kafka = new Kafka({
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
+    ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
+    connectionTimeout: options.connectionTimeoutMs ?? 3_000,
+    logLevel: logLevel.INFO,
+    logCreator: routeLogs(logger),
+    // Retries inside one request; reconnecting after that is the source/sink's job.
+    retry: { initialRetryTime: 200, retries: 5, maxRetryTime: 5_000 },
+  });
+  return {
+    clientId: options.clientId,
+    producer: (producerOptions = {}) =>
+      kafka.producer({
+        idempotent: true,
+        // Idempotence keeps order with up to 5 in flight; kafkajs requires 1 for that guarantee.
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: producerOptions.allowAutoTopicCreation ?? false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      }),
+    consumer: (consumerOptions) => {
+      const config: ConsumerConfig = {
+        groupId: consumerOptions.groupId,
+        allowAutoTopicCreation: false,
+        sessionTimeout: consumerOptions.sessionTimeoutMs ?? 30_000,
+        heartbeatInterval: consumerOptions.heartbeatIntervalMs ?? 3_000,
+        maxWaitTimeInMs: consumerOptions.maxWaitTimeInMs ?? 500,
+        ...(consumerOptions.maxBytesPerPartition === undefined
+          ? {}
+          : { maxBytesPerPartition: consumerOptions.maxBytesPerPartition }),
+        // The consumer restarts itself after a crash (broker gone); the source only watches.
+        retry: {
+          initialRetryTime: 300,
+          retries: 8,
+          maxRetryTime: 10_000,
+          restartOnFailure: async () => true,
+        },
+      };
+      return kafka.consumer(config);
+    },
+    admin: () => kafka.admin(),
+  };
+}
