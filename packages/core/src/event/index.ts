@@ -1,1 +1,23 @@
 export * from './mesh-event.js';
+export { validateEvent, eventProblems, isRfc3339, isUriReference } from './validate.js';
+export {
+  STRUCTURED_CONTENT_TYPE,
+  BATCH_CONTENT_TYPE,
+  encodeStructured,
+  decodeStructured,
+  encodeBatch,
+  decodeBatch,
+  isJsonContentType,
+  mediaType,
+} from './json-format.js';
+export {
+  eventToHeaders,
+  eventFromHeaders,
+  canonicalString,
+  percentEncode,
+  percentDecode,
+  NotCloudEventError,
+  type HeaderInput,
+  type HeaderMappingOptions,
+  type HeaderParsingOptions,
+} from './headers.js';
