@@ -9,3 +9,20 @@ export {
   type ProducerOptions,
   silentConnectorLogger,
 } from './client.js';
+export {
+  CONTENT_TYPE_HEADER,
+  type ContentMode,
+  type DecodedRecord,
+  type EncodeOptions,
+  eventToRecord,
+  HEADER_PREFIX,
+  type IncomingRecord,
+  type OutgoingRecord,
+  PARTITION_KEY,
+  recordToEvent,
+  WRAPPED_EVENT_TYPE,
+  type WrapContext,
+  wrapRecord,
+} from './binding.js';
+export { toKafkaError, unknownTopicError } from './errors.js';
+export { KafkaSink, type KafkaSinkOptions } from './sink.js';
