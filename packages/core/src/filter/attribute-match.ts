@@ -1,0 +1,66 @@
+/**
+ * The Subscriptions API's single-attribute dialects `exact`, `prefix` and `suffix`, and Knative's
+ * original `filter.attributes`. Attribute values are compared in their canonical string form,
+ * case-sensitively; a missing attribute fails.
+ *
+ * @see https://github.com/cloudevents/spec/blob/main/subscriptions/spec.md#3241-filter-dialects
+ */
+import { attributeString } from '../event/mesh-event.js';
+import type { MeshEvent } from '../event/mesh-event.js';
+import type { FilterNode } from './filter-node.js';
+import { type AtomKind, type Requirement, atomRequirement, requirementOfAll } from './requirement.js';
+import type { FilterResult } from './types.js';
+
+/** `exact`, `prefix` or `suffix` on one attribute with a non-empty value. */
+export class AttributeMatchFilter implements FilterNode {
+  readonly requirement: Requirement;
+
+  constructor(
+    readonly kind: AtomKind,
+    readonly attribute: string,
+    readonly value: string,
+  ) {
+    this.requirement = atomRequirement(kind, attribute, value);
+  }
+
+  evaluate(event: MeshEvent): FilterResult {
+    const actual = attributeString(event, this.attribute);
+    if (actual === undefined) return 'fail';
+    switch (this.kind) {
+      case 'exact':
+        return actual === this.value ? 'pass' : 'fail';
+      case 'prefix':
+        return actual.startsWith(this.value) ? 'pass' : 'fail';
+      case 'suffix':
+        return actual.endsWith(this.value) ? 'pass' : 'fail';
+    }
+  }
+}
+
+/**
+ * Knative's `spec.filter.attributes`: every named attribute must equal its value exactly; an empty
+ * value asks only that the attribute be present and non-empty. An empty map passes everything, as
+ * in Knative (whereas a Trigger with no filter at all has no opinion).
+ *
+ * @see https://knative.dev/docs/eventing/triggers/#trigger-filtering
+ */
+export class AttributesFilter implements FilterNode {
+  readonly requirement: Requirement;
+  readonly #entries: readonly (readonly [string, string])[];
+
+  constructor(attributes: Readonly<Record<string, string>>) {
+    this.#entries = Object.entries(attributes);
+    this.requirement = requirementOfAll(
+      this.#entries.map(([name, value]) => atomRequirement('exact', name, value)),
+    );
+  }
+
+  evaluate(event: MeshEvent): FilterResult {
+    for (const [name, expected] of this.#entries) {
+      const actual = attributeString(event, name);
+      if (actual === undefined || actual === '') return 'fail';
+      if (expected !== '' && actual !== expected) return 'fail';
+    }
+    return 'pass';
+  }
+}
