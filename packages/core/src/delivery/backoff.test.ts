@@ -35,14 +35,28 @@ describe('backoffDelayMs', () => {
     expect(backoffDelayMs(exponential, 5000)).toBe(MAX_BACKOFF_MS);
   });
 
+  it('caps the computed backoff at backoffMax', () => {
+    const capped = { ...exponential, backoffMaxMs: 1000 };
+    expect([1, 2, 3, 4, 5, 60].map((n) => backoffDelayMs(capped, n))).toEqual([
+      200, 400, 800, 1000, 1000, 1000,
+    ]);
+  });
+
+  it('lets a Retry-After beyond backoffMax through, up to retryAfterMax', () => {
+    const policy = { ...exponential, backoffMaxMs: 1000, retryAfterMaxMs: 30_000 };
+    expect(retryDelayMs(policy, 9, { status: 429, retryAfter: '20' }, 0)).toBe(20_000);
+  });
+
   it('is never negative and never decreases from one retry to the next (property)', () => {
     fc.assert(
       fc.property(
         fc.constantFrom<DeliveryPolicy['backoffPolicy']>('linear', 'exponential'),
         fc.double({ min: -1e6, max: 1e12, noNaN: true }),
         fc.integer({ min: -5, max: 3000 }),
-        (backoffPolicy, delay, n) => {
+        fc.option(fc.double({ min: 0, max: 1e10, noNaN: true }), { nil: undefined }),
+        (backoffPolicy, delay, n, backoffMaxMs) => {
           const policy: DeliveryPolicy = { retry: 10, backoffPolicy, backoffDelayMs: delay };
+          if (backoffMaxMs !== undefined) policy.backoffMaxMs = backoffMaxMs;
           const a = backoffDelayMs(policy, n);
           const b = backoffDelayMs(policy, n + 1);
           return a >= 0 && b >= a && b <= MAX_BACKOFF_MS && Number.isFinite(b);

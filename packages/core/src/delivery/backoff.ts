@@ -15,7 +15,8 @@ export const MAX_BACKOFF_MS = 2_147_483_647;
 
 /**
  * The wait before retry number `retryNumber` (1-based): the first retry waits one delay.
- * linear: delay * n; exponential: delay * 2^(n-1). Capped at {@link MAX_BACKOFF_MS}.
+ * linear: delay * n; exponential: delay * 2^(n-1). Capped at `policy.backoffMaxMs` when set,
+ * and always at {@link MAX_BACKOFF_MS}.
  *
  * Knative documents the same formulas but feeds them a 0-based attempt index (go-retryablehttp),
  * so its exponential schedule is this one while its linear one retries the first time without
@@ -25,7 +26,11 @@ export function backoffDelayMs(policy: DeliveryPolicy, retryNumber: number): num
   const n = Math.max(1, Math.floor(retryNumber));
   const delay = Math.max(0, policy.backoffDelayMs);
   const ms = policy.backoffPolicy === 'linear' ? delay * n : delay * 2 ** (n - 1);
-  return Number.isFinite(ms) ? Math.min(ms, MAX_BACKOFF_MS) : MAX_BACKOFF_MS;
+  const cap = Math.min(
+    MAX_BACKOFF_MS,
+    policy.backoffMaxMs !== undefined && policy.backoffMaxMs > 0 ? policy.backoffMaxMs : Infinity,
+  );
+  return Number.isFinite(ms) ? Math.min(ms, cap) : cap;
 }
 
 /**

@@ -97,6 +97,22 @@ describe('deliverWithRetries', () => {
     }
   });
 
+  it('sends in the mode the policy asks for unless the request names one', async () => {
+    const sender = new FakeSender({ [SUB]: [{ status: 200 }] });
+    await deliverWithRetries(
+      { url: SUB, event, policy: policy({ mode: 'structured' }) },
+      sender,
+      new FakeClock(),
+    );
+    await deliverWithRetries(
+      { url: SUB, event, policy: policy({ mode: 'structured' }), mode: 'binary' },
+      sender,
+      new FakeClock(),
+    );
+    await deliverWithRetries({ url: SUB, event, policy: policy() }, sender, new FakeClock());
+    expect(sender.requests.map((r) => r.mode)).toEqual(['structured', 'binary', undefined]);
+  });
+
   it('makes 1 + retry attempts with the exponential schedule, then fails without a dead-letter sink', async () => {
     const sender = new FakeSender({ [SUB]: [{ status: 500, body: Buffer.from('boom') }] });
     const clock = new FakeClock();

@@ -63,6 +63,7 @@ export interface DeliveryRequest {
   policy: DeliveryPolicy;
   /** Extra headers for every attempt and for the dead-letter sink (e.g. `Kn-Namespace`). */
   headers?: Record<string, string>;
+  /** Content mode; defaults to `policy.mode`, then to the sender's default (binary). */
   mode?: 'binary' | 'structured';
   /** Aborting stops waiting and sending at once (shutdown); the outcome is a retriable failure. */
   signal?: AbortSignal;
@@ -146,6 +147,7 @@ export async function deliverWithRetries(
 }
 
 async function attemptOnce(req: DeliveryRequest, sender: AddressableSender): Promise<Attempt> {
+  const mode = req.mode ?? req.policy.mode;
   let response: SendResponse;
   try {
     response = await sender.send({
@@ -153,7 +155,7 @@ async function attemptOnce(req: DeliveryRequest, sender: AddressableSender): Pro
       event: req.event,
       ...(req.policy.timeoutMs !== undefined && { timeoutMs: req.policy.timeoutMs }),
       ...(req.headers !== undefined && { headers: req.headers }),
-      ...(req.mode !== undefined && { mode: req.mode }),
+      ...(mode !== undefined && { mode }),
       ...(req.signal !== undefined && { signal: req.signal }),
     });
   } catch (err) {

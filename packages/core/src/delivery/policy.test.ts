@@ -55,6 +55,15 @@ describe('resolveDeliveryPolicy', () => {
     expect(resolveDeliveryPolicy({ retry: 2 }).backoffDelayMs).toBe(200);
   });
 
+  it('reads backoffMax and format', () => {
+    expect(resolveDeliveryPolicy({ retry: 1, backoffMax: 'PT10M', format: 'json' })).toMatchObject({
+      backoffMaxMs: 600_000,
+      mode: 'structured',
+    });
+    expect(resolveDeliveryPolicy({ format: 'binary' }).mode).toBe('binary');
+    expect(resolveDeliveryPolicy({}).mode).toBeUndefined();
+  });
+
   it('keeps retryAfterMax PT0S as 0 (Retry-After ignored)', () => {
     expect(resolveDeliveryPolicy({ retry: 1, retryAfterMax: 'PT0S' }).retryAfterMaxMs).toBe(0);
   });
@@ -101,6 +110,8 @@ describe('resolveDeliveryPolicy', () => {
 
   it.each<[string, DeliverySpec]>([
     ['fractional retry', { retry: 1.5 }],
+    ['zero backoffMax', { backoffMax: 'PT0S' }],
+    ['unknown format', { format: 'xml' as 'json' }],
     ['empty dead-letter sink', { deadLetterSink: {} }],
     ['non-http dead-letter uri', { deadLetterSink: { uri: 'ftp://x/y' } }],
     ['relative uri without ref', { deadLetterSink: { uri: '/dead' } }],

@@ -29,6 +29,13 @@ export interface DeliverySpec {
   timeout?: string;
   /** Upper bound on a `Retry-After` answer; `PT0S` ignores `Retry-After`. */
   retryAfterMax?: string;
+  /**
+   * Upper bound on the backoff computed from `backoffDelay` and `backoffPolicy` (Knative 1.24,
+   * feature `delivery-backoff-max`); it does not cap a `Retry-After`, `retryAfterMax` does.
+   */
+  backoffMax?: string;
+  /** Wire format towards the subscriber: `json` (structured) or `binary`; no preference when unset. */
+  format?: 'json' | 'binary';
   /** Where an event goes once every attempt failed: a URI, a ref, or a ref plus a relative URI. */
   deadLetterSink?: { uri?: string; ref?: DestinationRef };
 }
@@ -45,6 +52,10 @@ export interface DeliveryPolicy {
    * its `delivery-retryafter` feature is opt-in: only a set `retryAfterMax` turns it on).
    */
   retryAfterMaxMs?: number;
+  /** Cap on each computed backoff; undefined: only `MAX_BACKOFF_MS`. */
+  backoffMaxMs?: number;
+  /** Content mode from `format`; undefined leaves the choice to the caller (binary by default). */
+  mode?: 'binary' | 'structured';
   deadLetterUrl?: string;
 }
 
@@ -74,7 +85,8 @@ export const DEFAULT_DELIVERY_SPEC: Readonly<DeliverySpec> = Object.freeze({
  * - a spec without `backoffPolicy` or `backoffDelay`: `exponential` and `PT0.2S`. Knative
  *   retries with no delay at all unless both are set; we back off anyway, because the
  *   data-plane contract requires Brokers to implement congestion control;
- * - no `timeout`: the sender's default; no `retryAfterMax`: `Retry-After` is ignored.
+ * - no `timeout`: the sender's default; no `retryAfterMax`: `Retry-After` is ignored;
+ *   no `backoffMax`: backoff grows without a cap of its own; no `format`: the caller's mode.
  */
 export function resolveDeliveryPolicy(
   spec: DeliverySpec | undefined,
@@ -82,7 +94,9 @@ export function resolveDeliveryPolicy(
 ): DeliveryPolicy {
   const s = spec ?? DEFAULT_DELIVERY_SPEC;
   const issues: ConfigIssue[] = [];
-  const duration = (field: 'backoffDelay' | 'timeout' | 'retryAfterMax'): number | undefined => {
+  const duration = (
+    field: 'backoffDelay' | 'timeout' | 'retryAfterMax' | 'backoffMax',
+  ): number | undefined => {
     const text = s[field];
     if (text === undefined) return undefined;
     try {
@@ -113,6 +127,19 @@ export function resolveDeliveryPolicy(
   if (timeoutMs === 0)
     issues.push({ path: 'timeout', message: `timeout must be greater than zero, got "${s.timeout}"` });
   const retryAfterMaxMs = duration('retryAfterMax');
+  const backoffMaxMs = duration('backoffMax');
+  if (backoffMaxMs === 0) {
+    issues.push({
+      path: 'backoffMax',
+      message: `backoffMax must be greater than zero, got "${s.backoffMax}"`,
+    });
+  }
+  if (s.format !== undefined && s.format !== 'json' && s.format !== 'binary') {
+    issues.push({
+      path: 'format',
+      message: `format must be "json" or "binary", got ${JSON.stringify(s.format)}`,
+    });
+  }
   const deadLetterUrl = resolveDeadLetter(s.deadLetterSink, resolveRef, issues);
 
   if (issues.length > 0) {
@@ -122,6 +149,8 @@ export function resolveDeliveryPolicy(
   const policy: DeliveryPolicy = { retry, backoffPolicy, backoffDelayMs };
   if (timeoutMs !== undefined) policy.timeoutMs = timeoutMs;
   if (retryAfterMaxMs !== undefined) policy.retryAfterMaxMs = retryAfterMaxMs;
+  if (backoffMaxMs !== undefined) policy.backoffMaxMs = backoffMaxMs;
+  if (s.format !== undefined) policy.mode = s.format === 'json' ? 'structured' : 'binary';
   if (deadLetterUrl !== undefined) policy.deadLetterUrl = deadLetterUrl;
   return policy;
 }
