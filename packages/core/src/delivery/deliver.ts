@@ -94,7 +94,7 @@ export async function deliverWithRetries(
   clock: DeliveryClock = systemDeliveryClock,
 ): Promise<DeliveryOutcome> {
   const { policy, observer, signal } = req;
-  const maxAttempts = 1 + Math.max(0, Math.floor(policy.retry));
+  const maxAttempts = 1 + (Number.isFinite(policy.retry) ? Math.max(0, Math.floor(policy.retry)) : 0);
   let last: Attempt = { ok: false, retriable: true, error: 'no attempt was made' };
   let attempts = 0;
 
@@ -127,7 +127,7 @@ export async function deliverWithRetries(
       attempts,
       {
         ...(last.status !== undefined && { status: last.status }),
-        retryAfter: last.response?.headers['retry-after'],
+        retryAfter: last.response?.headers?.['retry-after'],
       },
       clock.now(),
     );
