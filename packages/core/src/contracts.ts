@@ -3,6 +3,7 @@
  * The router speaks only these; a connector package turns them into its middleware's terms.
  */
 import type { MeshEvent } from './event/mesh-event.js';
+import type { CompiledFilter } from './filter/index.js';
 
 /**
  * One event handed out by a Source or a Channel subscription, with its settlement.
@@ -66,6 +67,12 @@ export interface SubscriptionOptions {
   ordered?: boolean;
   /** Where a new subscription starts: `latest` (default, "now") or `earliest`. */
   startFrom?: 'latest' | 'earliest';
+  /**
+   * The subscriber's filter. A channel may use it to skip events the subscriber would drop
+   * anyway (the memory channel indexes all its subscribers' filters); subscribers still filter,
+   * so a channel that ignores it stays correct.
+   */
+  filter?: CompiledFilter;
 }
 
 export interface ChannelSubscription {

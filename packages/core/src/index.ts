@@ -1,5 +1,6 @@
 /** @meshgate/core: no broker client and no network dependency. */
 export * from './errors.js';
+export * from './logger.js';
 export * from './contracts.js';
 export * from './event/index.js';
 export * from './cesql/index.js';
