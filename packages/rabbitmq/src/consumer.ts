@@ -1,0 +1,224 @@
+/**
+ * Consumes one queue and turns each message into a Delivery: the work shared by RabbitmqSource
+ * and the per-Trigger subscriptions of RabbitmqChannel.
+ *
+ * - prefetch is the in-flight window (1 in ordered mode, so the queue's FIFO order holds);
+ * - a message is acked only when the handler acks it; nack requeues it (after the delay, during
+ *   which it stays un-acked and holds its prefetch slot, so a crash returns it at once);
+ * - a message that claims to be a CloudEvent but is not a valid one goes to the dead-letter
+ *   exchange when one is configured (published with a confirm, then acked), otherwise it is
+ *   wrapped like any foreign message. It is never dropped.
+ * - on connection loss the keeper reconnects with backoff; un-acked messages are redelivered by
+ *   the broker, and settling a delivery of the lost channel is a no-op.
+ */
+import {
+  type ComponentStatus,
+  type Delivery,
+  type DeliveryHandler,
+  InvalidEventError,
+  type MeshEvent,
+} from '@meshgate/core';
+import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { fromAmqpMessage, type WrapContext, wrapMessage } from './binding.js';
+import { AmqpConnectionKeeper, type ReconnectOptions, redactUrl } from './connection.js';
+import { ConfirmPublisher } from './publisher.js';
+
+/** Where poison messages go: an exchange (and routing key; default the queue's name). */
+export interface DeadLetterTarget {
+  exchange: string;
+  routingKey?: string;
+}
+
+export interface QueueConsumerOptions {
+  url: string;
+  queue: string;
+  /** Un-acked messages at once (AMQP prefetch). */
+  maxInFlight: number;
+  /** One at a time, in queue order. */
+  ordered?: boolean;
+  deadLetter?: DeadLetterTarget;
+  /** For the `source` attribute of wrapped messages. */
+  wrap: Omit<WrapContext, 'queue'>;
+  /** How long `stop` waits for in-flight deliveries to settle; default 5 s. */
+  stopGraceMs?: number;
+  reconnect?: ReconnectOptions;
+  /** Declares the queue (and its bindings) on each connection, before consuming. */
+  declare?: (channel: ConfirmChannel) => Promise<void>;
+}
+
+export class QueueConsumer {
+  private readonly keeper: AmqpConnectionKeeper;
+  private channel: ConfirmChannel | undefined;
+  private publisher: ConfirmPublisher | undefined;
+  private consumerTag: string | undefined;
+  private handler: DeliveryHandler | undefined;
+  private inFlight = 0;
+  private readonly delayed = new Map<NodeJS.Timeout, () => void>();
+  private idleWaiters: Array<() => void> = [];
+  private stopping = false;
+
+  constructor(private readonly options: QueueConsumerOptions) {
+    this.keeper = new AmqpConnectionKeeper({
+      url: options.url,
+      label: `${redactUrl(options.url)} queue "${options.queue}"`,
+      reconnect: options.reconnect,
+      setup: (model) => this.setup(model),
+    });
+  }
+
+  async start(handler: DeliveryHandler): Promise<void> {
+    this.handler = handler;
+    await this.keeper.start();
+  }
+
+  status(): ComponentStatus {
+    return this.keeper.status();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const channel = this.channel;
+    if (channel !== undefined && this.consumerTag !== undefined) {
+      await channel.cancel(this.consumerTag).catch(() => {});
+    }
+    // Delayed nacks need no waiting: requeue them now.
+    for (const [timer, fire] of this.delayed) {
+      clearTimeout(timer);
+      fire();
+    }
+    this.delayed.clear();
+    await this.waitIdle(this.options.stopGraceMs ?? 5000);
+    // Closing the channel returns every message still un-acked to the queue.
+    await this.keeper.close();
+    this.channel = undefined;
+  }
+
+  private waitIdle(ms: number): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private async setup(model: ChannelModel): Promise<void> {
+    const channel = await model.createConfirmChannel();
+    channel.on('error', () => {});
+    channel.on('close', () => {
+      // A channel closed by the broker (e.g. the queue was deleted) while the connection lives:
+      // reconnect the whole thing so that consuming resumes.
+      if (this.channel === channel && !this.stopping) {
+        this.channel = undefined;
+        this.keeper.fail(`channel on queue "${this.options.queue}" closed`);
+      }
+    });
+    this.publisher = new ConfirmPublisher(channel, `dead-letter for queue "${this.options.queue}"`);
+    if (this.options.declare !== undefined) await this.options.declare(channel);
+    await channel.prefetch(this.options.ordered === true ? 1 : this.options.maxInFlight);
+    this.channel = channel;
+    // Deliveries of an earlier channel cannot be settled any more; the broker redelivers them.
+    this.inFlight = 0;
+    this.notifyIdle();
+    const reply = await channel.consume(this.options.queue, (msg) => {
+      if (msg !== null) void this.onMessage(channel, msg);
+    });
+    this.consumerTag = reply.consumerTag;
+  }
+
+  private async onMessage(channel: ConfirmChannel, msg: ConsumeMessage): Promise<void> {
+    const ctx: WrapContext = { ...this.options.wrap, queue: this.options.queue };
+    let event: MeshEvent;
+    try {
+      event = fromAmqpMessage(msg, ctx).event;
+    } catch (err) {
+      if (!(err instanceof InvalidEventError)) throw err;
+      if (this.options.deadLetter !== undefined) {
+        await this.deadLetter(channel, msg, err);
+        return;
+      }
+      event = wrapMessage(msg, ctx);
+    }
+    this.deliver(channel, msg, event);
+  }
+
+  private deliver(channel: ConfirmChannel, msg: ConsumeMessage, event: MeshEvent): void {
+    this.inFlight += 1;
+    let settled = false;
+    const live = () => this.channel === channel;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      if (live()) {
+        this.inFlight -= 1;
+        if (this.inFlight === 0) this.notifyIdle();
+        return true;
+      }
+      return false;
+    };
+    const count = msg.properties.headers?.['x-delivery-count'];
+    const delivery: Delivery = {
+      event,
+      origin: `${this.options.queue}#${msg.fields.deliveryTag}`,
+      redeliveries: typeof count === 'number' ? count : msg.fields.redelivered ? 1 : 0,
+      ack: () => {
+        if (settle()) channel.ack(msg);
+      },
+      nack: (_reason, delayMs) => {
+        if (settled) return;
+        const requeue = () => {
+          if (settle()) channel.nack(msg, false, true);
+        };
+        if (delayMs === undefined || delayMs <= 0 || this.stopping) {
+          requeue();
+          return;
+        }
+        const timer = setTimeout(() => {
+          this.delayed.delete(timer);
+          requeue();
+        }, delayMs);
+        this.delayed.set(timer, requeue);
+      },
+    };
+    this.handler?.(delivery);
+  }
+
+  /** Publishes the message as it is to the dead-letter exchange, waits for the confirm, acks it. */
+  private async deadLetter(channel: ConfirmChannel, msg: ConsumeMessage, err: Error): Promise<void> {
+    const target = this.options.deadLetter!;
+    const p = msg.properties;
+    const headers = { ...(p.headers ?? {}), 'x-meshgate-error': err.message.slice(0, 1000) };
+    try {
+      await this.publisher!.publish(target.exchange, target.routingKey ?? this.options.queue, msg.content, {
+        contentType: p.contentType,
+        contentEncoding: p.contentEncoding,
+        messageId: p.messageId,
+        timestamp: p.timestamp,
+        type: p.type,
+        appId: p.appId,
+        headers,
+        persistent: true,
+      });
+      channel.ack(msg);
+    } catch {
+      // Not dead-lettered (unroutable, or the channel is gone): the message stays in the queue.
+      // Requeued at once it would spin; a delay keeps the gateway responsive meanwhile.
+      const timer = setTimeout(() => {
+        this.delayed.delete(timer);
+        if (this.channel === channel) channel.nack(msg, false, true);
+      }, 1000);
+      this.delayed.set(timer, () => {
+        if (this.channel === channel) channel.nack(msg, false, true);
+      });
+    }
+  }
+
+  private notifyIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Publishing with publisher confirms and the mandatory flag on one confirm channel.
+ *
+ * A publish resolves on the broker's basic.ack. With `mandatory`, a message no queue takes comes
+ * back as basic.return *before* its ack (RabbitMQ orders them so); the publish then rejects
+ * instead of resolving, so an unroutable message is an error, not silence.
+ *
+ * @see https://www.rabbitmq.com/docs/confirms#when-publishes-are-confirmed
+ */
+import { MeshgateError, NotConnectedError } from '@meshgate/core';
+import type { ConfirmChannel, Message, Options } from 'amqplib';
+
+interface Pending {
+  exchange: string;
+  routingKey: string;
+  messageId: string | undefined;
+  returned: boolean;
+}
+
+/** The broker refused or could not route a publish; names the exchange and routing key. */
+export class PublishError extends MeshgateError {}
+
+export function describeTarget(exchange: string, routingKey: string): string {
+  return exchange === ''
+    ? `queue "${routingKey}" (default exchange)`
+    : `exchange "${exchange}" (routing key "${routingKey}")`;
+}
+
+export class ConfirmPublisher {
+  private readonly pending: Pending[] = [];
+  private closeReason: string | undefined;
+  private closed = false;
+
+  constructor(
+    readonly channel: ConfirmChannel,
+    private readonly label: string,
+  ) {
+    channel.on('return', (msg: Message) => this.onReturn(msg));
+    channel.on('error', (err: Error) => {
+      this.closeReason = err.message;
+    });
+    channel.on('close', () => {
+      this.closed = true;
+    });
+  }
+
+  isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /**
+   * Resolves on the broker's confirm; rejects with a MeshgateError naming the target otherwise.
+   * `mandatory` defaults to true (unroutable is an error); pass false to accept it.
+   */
+  publish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish): Promise<void> {
+    if (this.closed) {
+      return Promise.reject(
+        new NotConnectedError(
+          `${this.label}: channel closed${this.closeReason ? ` (${this.closeReason})` : ''}`,
+        ),
+      );
+    }
+    const entry: Pending = {
+      exchange,
+      routingKey,
+      messageId: typeof options.messageId === 'string' ? options.messageId : undefined,
+      returned: false,
+    };
+    this.pending.push(entry);
+    return new Promise<void>((resolve, reject) => {
+      const done = (err: unknown) => {
+        const at = this.pending.indexOf(entry);
+        if (at >= 0) this.pending.splice(at, 1);
+        if (err) reject(this.publishError(exchange, routingKey, err));
+        else if (entry.returned && options.mandatory !== false) {
+          reject(
+            new PublishError(
+              'NOT_FOUND',
+              `${this.label}: unroutable message to ${describeTarget(exchange, routingKey)}: no queue is bound for it`,
+            ),
+          );
+        } else resolve();
+      };
+      try {
+        this.channel.publish(exchange, routingKey, content, { mandatory: true, ...options }, done);
+      } catch (err) {
+        done(err);
+      }
+    });
+  }
+
+  private onReturn(msg: Message): void {
+    const id = msg.properties.messageId;
+    const match = this.pending.find(
+      (p) =>
+        !p.returned &&
+        p.exchange === msg.fields.exchange &&
+        p.routingKey === msg.fields.routingKey &&
+        (p.messageId === undefined || p.messageId === id),
+    );
+    if (match !== undefined) match.returned = true;
+  }
+
+  private publishError(exchange: string, routingKey: string, err: unknown): MeshgateError {
+    const reason = this.closeReason ?? (err instanceof Error ? err.message : String(err));
+    const target = describeTarget(exchange, routingKey);
+    if (/NOT_FOUND/.test(reason)) {
+      return new PublishError('NOT_FOUND', `${this.label}: ${target} does not exist (${reason})`, {
+        cause: err,
+      });
+    }
+    if (/nack/i.test(reason) && this.closeReason === undefined) {
+      return new PublishError(
+        'DELIVERY_FAILED',
+        `${this.label}: the broker refused the message for ${target}`,
+        {
+          retriable: true,
+          cause: err,
+        },
+      );
+    }
+    return new NotConnectedError(`${this.label}: publish to ${target} failed: ${reason}`, { cause: err });
+  }
+}

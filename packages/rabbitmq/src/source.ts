@@ -1,0 +1,70 @@
+/**
+ * RabbitmqSource: reads a queue into the router, at least once. The prefetch count is the
+ * in-flight window; a message is acked only after the router acks its delivery (delivered or
+ * dead-lettered by the Trigger), and requeued on nack. See consumer.ts for the details.
+ */
+import type { ComponentStatus, DeliveryHandler, Source } from '@meshgate/core';
+import { ConfigError } from '@meshgate/core';
+import type { ReconnectOptions } from './connection.js';
+import { type DeadLetterTarget, QueueConsumer } from './consumer.js';
+
+export interface RabbitmqSourceOptions {
+  /** Component name (the RabbitmqSource's metadata.name), for logs, status and wrapped events. */
+  name: string;
+  /** Knative-style namespace, for the `source` attribute of wrapped messages; default `default`. */
+  namespace?: string;
+  url: string;
+  /** The queue to consume; it must exist (the source does not declare it). */
+  queue: string;
+  /** Un-acked messages at once (the AMQP prefetch count); default 100. */
+  maxInFlight?: number;
+  /** Hand out one message at a time, in queue order; default false. */
+  ordered?: boolean;
+  /** Where messages that are not valid CloudEvents go; without one they are wrapped. */
+  deadLetter?: DeadLetterTarget;
+  /** How long `stop` waits for in-flight deliveries; default 5 s. */
+  stopGraceMs?: number;
+  reconnect?: ReconnectOptions;
+}
+
+export class RabbitmqSource implements Source {
+  readonly name: string;
+  private readonly consumer: QueueConsumer;
+
+  constructor(options: RabbitmqSourceOptions) {
+    const maxInFlight = options.maxInFlight ?? 100;
+    if (!Number.isInteger(maxInFlight) || maxInFlight < 1 || maxInFlight > 65535) {
+      throw new ConfigError(`RabbitmqSource ${options.name}: maxInFlight must be an integer in 1..65535`, [
+        { path: 'spec.maxInFlight', message: `got ${maxInFlight}` },
+      ]);
+    }
+    if (options.queue === '') {
+      throw new ConfigError(`RabbitmqSource ${options.name}: queue is empty`, [
+        { path: 'spec.queue', message: 'a queue name is required' },
+      ]);
+    }
+    this.name = options.name;
+    this.consumer = new QueueConsumer({
+      url: options.url,
+      queue: options.queue,
+      maxInFlight,
+      ordered: options.ordered,
+      deadLetter: options.deadLetter,
+      wrap: { sourceName: options.name, namespace: options.namespace },
+      stopGraceMs: options.stopGraceMs,
+      reconnect: options.reconnect,
+    });
+  }
+
+  start(handler: DeliveryHandler): Promise<void> {
+    return this.consumer.start(handler);
+  }
+
+  stop(): Promise<void> {
+    return this.consumer.stop();
+  }
+
+  status(): ComponentStatus {
+    return this.consumer.status();
+  }
+}
