@@ -1,0 +1,220 @@
+/**
+ * Sends one CloudEvent to an Addressable over HTTP with undici: one Agent, a keep-alive pool per
+ * origin with a connection limit, a per-attempt timeout, `Prefer: reply`, and the response read
+ * the way Knative's delivery contract needs (reply event, reply error, first 1024 body bytes).
+ *
+ * @see https://github.com/knative/specs/blob/main/specs/eventing/data-plane.md#event-reply-contract
+ */
+import {
+  type AddressableSender,
+  InvalidEventError,
+  MeshgateError,
+  type SendRequest,
+  type SendResponse,
+} from '@meshgate/core';
+import { Agent } from 'undici';
+import { decodeHttpRequest, encodeHttp, isHttpCloudEvent } from './http-binding.js';
+
+export interface HttpAddressableSenderOptions {
+  /** Most connections per origin (keep-alive pool size). Default 128. */
+  connectionsPerOrigin?: number;
+  /** How long an idle keep-alive connection is kept. Default 4000 ms. */
+  keepAliveTimeoutMs?: number;
+  /** TCP/TLS connect timeout. Default 10000 ms. */
+  connectTimeoutMs?: number;
+  /** Largest 2xx body read as a reply event; a larger one is a reply error. Default 4 MiB. */
+  maxReplyBytes?: number;
+  /** The User-Agent header. Default `meshgate`. */
+  userAgent?: string;
+}
+
+/** The first bytes of a response body kept for `knativeerrordata`. */
+export const ERROR_BODY_BYTES = 1024;
+/** Error bodies are drained up to this size so the connection can be reused; larger ones close it. */
+const DRAIN_LIMIT = 64 * 1024;
+const URL_CACHE_LIMIT = 1024;
+
+interface Target {
+  origin: string;
+  path: string;
+}
+
+/** The outcome of reading a response body: the kept bytes and whether it was over the limit. */
+interface BodyRead {
+  bytes: Buffer;
+  truncated: boolean;
+  size: number;
+}
+
+export class HttpAddressableSender implements AddressableSender {
+  private readonly agent: Agent;
+  private readonly maxReplyBytes: number;
+  private readonly userAgent: string;
+  private readonly targets = new Map<string, Target>();
+
+  constructor(options: HttpAddressableSenderOptions = {}) {
+    this.agent = new Agent({
+      connections: options.connectionsPerOrigin ?? 128,
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 4000,
+      connect: { timeout: options.connectTimeoutMs ?? 10_000 },
+    });
+    this.maxReplyBytes = options.maxReplyBytes ?? 4 * 1024 * 1024;
+    this.userAgent = options.userAgent ?? 'meshgate';
+  }
+
+  /**
+   * Sends once. Resolves with any HTTP answer; rejects with a retriable MeshgateError
+   * (`DELIVERY_FAILED`) when no answer came: timeout, refused or reset connection, abort.
+   */
+  async send(request: SendRequest): Promise<SendResponse> {
+    const { url } = request;
+    const target = this.target(url);
+    const message = encodeHttp(request.event, request.mode ?? 'binary');
+    const headers: Record<string, string> = {
+      ...request.headers,
+      ...message.headers,
+      'user-agent': this.userAgent,
+      prefer: 'reply',
+    };
+
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    if (request.timeoutMs !== undefined) {
+      const ms = request.timeoutMs;
+      timer = setTimeout(() => controller.abort(new TimeoutReason(ms)), ms);
+    }
+    const outer = request.signal;
+    const onAbort = () => controller.abort(outer?.reason);
+    if (outer !== undefined) {
+      if (outer.aborted) controller.abort(outer.reason);
+      else outer.addEventListener('abort', onAbort, { once: true });
+    }
+    try {
+      const res = await this.agent.request({
+        origin: target.origin,
+        path: target.path,
+        method: 'POST',
+        headers,
+        body: message.body === undefined ? null : message.body,
+        signal: controller.signal,
+      });
+      const status = res.statusCode;
+      const responseHeaders = flattenHeaders(res.headers);
+      const success = status >= 200 && status < 300;
+      const read = await readLimited(res.body, success ? this.maxReplyBytes : DRAIN_LIMIT);
+      const response: SendResponse = { status, headers: responseHeaders };
+      if (read.size > 0) response.body = read.bytes.subarray(0, ERROR_BODY_BYTES);
+      // Data plane: a 202 is never a reply; other 2xx may carry one.
+      if (success && status !== 202) this.readReply(response, res.headers, read);
+      return response;
+    } catch (err) {
+      throw sendError(url, err, controller.signal);
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      outer?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Closes idle connections and waits for in-flight requests. */
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  private readReply(
+    response: SendResponse,
+    headers: Record<string, string | string[] | undefined>,
+    read: BodyRead,
+  ) {
+    if (read.truncated) {
+      response.replyError = `response body is larger than ${this.maxReplyBytes} bytes`;
+      return;
+    }
+    if (!isHttpCloudEvent(headers)) {
+      if (read.size > 0) {
+        response.replyError = `response body is not a CloudEvent (content-type: ${String(headers['content-type'] ?? 'none')})`;
+      }
+      return;
+    }
+    try {
+      const decoded = decodeHttpRequest(headers, read.bytes);
+      if (decoded.mode === 'batch') response.replyError = 'a batch of events is not a valid reply';
+      else response.reply = decoded.events[0];
+    } catch (err) {
+      response.replyError = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  private target(url: string): Target {
+    const cached = this.targets.get(url);
+    if (cached !== undefined) return cached;
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch (err) {
+      throw new MeshgateError('DELIVERY_FAILED', `invalid Addressable URL '${url}'`, { cause: err });
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new MeshgateError('DELIVERY_FAILED', `Addressable URL '${url}' is not http(s)`);
+    }
+    const target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+    if (this.targets.size >= URL_CACHE_LIMIT) this.targets.clear();
+    this.targets.set(url, target);
+    return target;
+  }
+}
+
+class TimeoutReason {
+  constructor(readonly ms: number) {}
+}
+
+function sendError(url: string, err: unknown, signal: AbortSignal): MeshgateError {
+  if (err instanceof MeshgateError) return err;
+  if (signal.aborted) {
+    const reason: unknown = signal.reason;
+    const message =
+      reason instanceof TimeoutReason
+        ? `no answer from ${url} within ${reason.ms} ms`
+        : `sending to ${url} was aborted`;
+    return new MeshgateError('DELIVERY_FAILED', message, { retriable: true, cause: err });
+  }
+  if (err instanceof InvalidEventError) return err;
+  const e = err as { code?: string; message?: string };
+  const detail = e.code !== undefined ? `${e.code}: ${e.message}` : String(e.message ?? err);
+  return new MeshgateError('DELIVERY_FAILED', `cannot reach ${url} (${detail})`, {
+    retriable: true,
+    cause: err,
+  });
+}
+
+function flattenHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(headers)) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+/**
+ * Reads a body up to `limit` bytes. Past the limit the body is destroyed (closing the
+ * connection) rather than read to the end, so a huge answer cannot fill memory.
+ */
+async function readLimited(
+  body: AsyncIterable<Uint8Array> & { destroy(err?: Error): unknown },
+  limit: number,
+): Promise<BodyRead> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    if (size > limit) {
+      body.destroy();
+      return { bytes: Buffer.concat(chunks), truncated: true, size };
+    }
+  }
+  return {
+    bytes: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks),
+    truncated: false,
+    size,
+  };
+}
