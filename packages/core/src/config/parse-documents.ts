@@ -1,0 +1,137 @@
+/**
+ * One file's text into validated resources: YAML (multi-document) → per-document kind lookup →
+ * the kind's schema. Every problem becomes a ConfigIssue with file, document index, field path
+ * and, where the YAML has it, the line.
+ */
+import { type Document, isNode, LineCounter, parseAllDocuments } from 'yaml';
+import type { ConfigIssue } from '../errors.js';
+import { flattenZodIssues, formatPath } from './issues.js';
+import { isKindName, KIND_NAMES, KINDS, type KindName } from './kinds.js';
+import type { ResourceOrigin } from './resource.js';
+
+export interface ParsedResource {
+  kind: KindName;
+  /** The schema's output with `origin` added. */
+  resource: Record<string, unknown> & { origin: ResourceOrigin };
+}
+
+export interface ParsedFile {
+  resources: ParsedResource[];
+  issues: ConfigIssue[];
+}
+
+/** Documents past this size of aliases expanded are refused (a "billion laughs" file). */
+const MAX_ALIAS_COUNT = 1000;
+
+export function parseDocuments(text: string, file: string): ParsedFile {
+  const lineCounter = new LineCounter();
+  const resources: ParsedResource[] = [];
+  const issues: ConfigIssue[] = [];
+  let docs: Document.Parsed[];
+  try {
+    docs = parseAllDocuments(text, {
+      lineCounter,
+      prettyErrors: true,
+      uniqueKeys: true,
+    }) as Document.Parsed[];
+  } catch (err) {
+    issues.push({ file, path: '', message: `cannot parse YAML: ${(err as Error).message}` });
+    return { resources, issues };
+  }
+  if (!Array.isArray(docs)) docs = [];
+
+  docs.forEach((doc, document) => {
+    const push = (path: PropertyKey[], message: string) => {
+      const line = lineOf(doc, path, lineCounter);
+      issues.push({
+        file,
+        document,
+        path: formatPath(path),
+        message: line ? `${message} (${line})` : message,
+      });
+    };
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) {
+        const pos = e.linePos?.[0];
+        const at = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
+        issues.push({
+          file,
+          document,
+          path: '',
+          message: `YAML syntax error${at}: ${firstLine(e.message).replace(/ at line \d+, column \d+:?$/, '')}`,
+        });
+      }
+      return;
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      issues.push({
+        file,
+        document,
+        path: '',
+        message: `cannot read YAML: ${firstLine((err as Error).message)}`,
+      });
+      return;
+    }
+    if (value === null || value === undefined) return; // empty document, e.g. a trailing `---`
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      push([], 'a document must be a mapping with apiVersion, kind, metadata and spec');
+      return;
+    }
+    const record = value as Record<string, unknown>;
+    const kind = record.kind;
+    const apiVersion = record.apiVersion;
+    if (typeof kind !== 'string') {
+      push(['kind'], `is required (one of ${KIND_NAMES.join(', ')})`);
+      return;
+    }
+    if (!isKindName(kind)) {
+      push(['kind'], `unknown kind '${kind}' (known: ${KIND_NAMES.join(', ')})`);
+      return;
+    }
+    const definition = KINDS[kind];
+    if (
+      typeof apiVersion !== 'string' ||
+      !(definition.apiVersions as readonly string[]).includes(apiVersion)
+    ) {
+      const got = typeof apiVersion === 'string' ? `'${apiVersion}'` : 'none';
+      push(
+        ['apiVersion'],
+        `kind ${kind} needs apiVersion ${definition.apiVersions.join(' or ')}; got ${got}`,
+      );
+      return;
+    }
+    const result = definition.schema.safeParse(record);
+    if (!result.success) {
+      for (const { path, message } of flattenZodIssues(result.error.issues)) push(path, message);
+      return;
+    }
+    const resource = { ...(result.data as Record<string, unknown>), origin: { file, document } };
+    resources.push({ kind, resource });
+  });
+  return { resources, issues };
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}
+
+/** `line 12, column 3` of the deepest node of `path` present in the document. */
+function lineOf(doc: Document.Parsed, path: PropertyKey[], lineCounter: LineCounter): string | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const keys = path.slice(0, n);
+    let node: unknown;
+    try {
+      node = n === 0 ? doc.contents : doc.getIn(keys as unknown[], true);
+    } catch {
+      node = undefined;
+    }
+    if (isNode(node) && node.range) {
+      const pos = lineCounter.linePos(node.range[0]);
+      return `line ${pos.line}, column ${pos.col}`;
+    }
+  }
+  return undefined;
+}
