@@ -106,17 +106,15 @@ describe('HttpAddressableSender', () => {
     expect(binary.replyError).toBeUndefined();
 
     handler = (_req, _body, res) =>
-      res
-        .writeHead(200, { 'content-type': 'application/cloudevents+json' })
-        .end(
-          JSON.stringify({
-            specversion: '1.0',
-            id: 'r-2',
-            source: '/sub',
-            type: 'reply',
-            data: { ok: true },
-          }),
-        );
+      res.writeHead(200, { 'content-type': 'application/cloudevents+json' }).end(
+        JSON.stringify({
+          specversion: '1.0',
+          id: 'r-2',
+          source: '/sub',
+          type: 'reply',
+          data: { ok: true },
+        }),
+      );
     const structured = await sender.send({ url, event });
     expect(structured.reply?.attributes.id).toBe('r-2');
   });
