@@ -4,6 +4,7 @@
  * @see https://github.com/knative/specs/blob/main/specs/eventing/control-plane.md
  */
 import { z } from 'zod';
+import type { SubscriptionsApiFilter } from '../filter/index.js';
 
 /** Kubernetes object name (DNS-1123 subdomain, lower case). */
 export const resourceNameSchema = z
@@ -167,19 +168,8 @@ export const attributesFilterSchema = z.strictObject({
 });
 export type AttributesFilter = z.output<typeof attributesFilterSchema>;
 
-/**
- * One Subscriptions API filter (Knative `spec.filters[]`): exactly one dialect per object.
- * @see https://github.com/knative/eventing/blob/main/docs/decisions/subscriptions-api-filters.md
- */
-export interface SubscriptionsApiFilter {
-  exact?: Record<string, string>;
-  prefix?: Record<string, string>;
-  suffix?: Record<string, string>;
-  all?: SubscriptionsApiFilter[];
-  any?: SubscriptionsApiFilter[];
-  not?: SubscriptionsApiFilter;
-  cesql?: string;
-}
+/** One Subscriptions API filter (Knative `spec.filters[]`); its type lives with the filter compiler. */
+export type { SubscriptionsApiFilter };
 
 const DIALECTS = ['exact', 'prefix', 'suffix', 'all', 'any', 'not', 'cesql'] as const;
 

@@ -3,16 +3,9 @@
  * KafkaSink and meshgate.io kinds), validated, cross-checked, secrets resolved, frozen.
  * See docs/configuration.md.
  */
-export {
-  type AttributesFilter,
-  DEFAULT_NAMESPACE,
-  type DeliverySpec,
-  type Destination,
-  type KReference,
-  parseIsoDurationMs,
-  type ResourceMetadata,
-  type SubscriptionsApiFilter,
-} from './common.js';
+// DeliverySpec and SubscriptionsApiFilter are exported by ../delivery and ../filter; the config
+// schemas produce values of those shapes.
+export { DEFAULT_NAMESPACE, type Destination, type KReference, type ResourceMetadata } from './common.js';
 export { formatIssue } from './issues.js';
 export { ADDRESSABLE_KINDS, type AddressableKind, KIND_NAMES, type KindName } from './kinds.js';
 export {
