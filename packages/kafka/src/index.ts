@@ -26,3 +26,5 @@ export {
 } from './binding.js';
 export { toKafkaError, unknownTopicError } from './errors.js';
 export { KafkaSink, type KafkaSinkOptions } from './sink.js';
+export { KafkaSource, type KafkaSourceOptions } from './source.js';
+export { PartitionTracker, type TrackedRecord } from './offset-tracker.js';

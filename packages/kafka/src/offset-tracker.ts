@@ -58,6 +58,11 @@ export class PartitionTracker {
     }
   }
 
+  /** The last offset registered, if any. */
+  get lastRegistered(): bigint | undefined {
+    return this.last;
+  }
+
   /** Records handed out and not acked yet (including those waiting for a redelivery). */
   get inFlight(): number {
     return this.unacked;
