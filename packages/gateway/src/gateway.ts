@@ -1,0 +1,125 @@
+/**
+ * One gateway node: the router, the HTTP server (ingress, health, metrics, admin) and the
+ * sender that delivers to Addressables. `apply` reconciles a new model while running.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { brokerKey, DEFAULT_MAX_BODY_BYTES, type Logger, Router } from '@meshgate/core';
+import { HttpAddressableSender } from '@meshgate/knative';
+import type { Addressable } from './http/addressables.js';
+import { createGatewayServer } from './http/server.js';
+import { createMetrics, type GatewayMetrics } from './metrics.js';
+import type { GatewayModel } from './model.js';
+
+export interface GatewayOptions {
+  logger: Logger;
+}
+
+export class Gateway {
+  private readonly router: Router;
+  private readonly sender = new HttpAddressableSender();
+  private readonly metrics: GatewayMetrics;
+  private server: Server | undefined;
+  private model: GatewayModel | undefined;
+
+  constructor(private readonly options: GatewayOptions) {
+    this.metrics = createMetrics(() => this.router);
+    this.router = new Router({
+      sender: this.sender,
+      logger: options.logger,
+      observer: this.metrics.observer,
+    });
+  }
+
+  /** The base URL the server listens on (after start). */
+  get url(): string {
+    const addr = this.server?.address() as AddressInfo | null;
+    if (!addr) throw new Error('gateway is not listening');
+    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    return `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${addr.port}`;
+  }
+
+  get routerForTests(): Router {
+    return this.router;
+  }
+
+  /** Starts listening; Brokers answer once `apply` has loaded them. */
+  async listen(host: string, port: number): Promise<void> {
+    this.server = createGatewayServer({
+      lookup: { addressable: (ns, name) => this.addressable(ns, name) },
+      router: () => this.router,
+      registry: this.metrics.registry,
+      logger: this.options.logger,
+      readiness: () => this.readiness(),
+      kyma: {
+        maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+        accept: (events) => {
+          const k = this.model?.kyma;
+          if (!k) throw new Error('kyma ingress not configured');
+          return this.router.ingest(k.namespace, k.broker, events);
+        },
+      },
+    });
+    const server = this.server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.options.logger.info({ url: this.url }, 'gateway listening');
+  }
+
+  /** Listens on the model's address, then applies it. */
+  async start(model: GatewayModel): Promise<void> {
+    await this.listen(model.http.host, model.http.port);
+    await this.apply(model);
+  }
+
+  /** Reconciles the router with a new model; throws (and changes nothing) when it is invalid. */
+  async apply(model: GatewayModel): Promise<void> {
+    await this.router.reconcile({ brokers: model.brokers, triggers: model.triggers });
+    this.model = model;
+  }
+
+  private addressable(namespace: string, name: string): Addressable | undefined {
+    const broker = this.router.broker(namespace, name);
+    if (!broker) return undefined;
+    return {
+      kind: 'broker',
+      key: brokerKey(namespace, name),
+      maxBodyBytes: broker.maxBodyBytes,
+      accept: (events) => this.router.ingest(namespace, name, events),
+      reject: (reason) => {
+        broker.reject(reason);
+        this.metrics.observer.rejected?.(broker.key, reason, 1);
+      },
+    };
+  }
+
+  private readiness(): { ready: boolean; reasons: string[] } {
+    const reasons: string[] = [];
+    if (!this.model) reasons.push('configuration not loaded');
+    for (const b of this.router.listBrokers()) {
+      const s = b.channel.status();
+      if (s.state !== 'ready')
+        reasons.push(
+          `broker ${b.key}: channel ${b.channel.kind} is ${s.state}${s.reason ? ` (${s.reason})` : ''}`,
+        );
+    }
+    return { ready: reasons.length === 0, reasons };
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (server) {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+    }
+    await this.router.close();
+    await this.sender.close();
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The gateway's HTTP server on bare node:http: the ingress hot path must not pay for a
+ * framework (DESIGN.md measured express at about half of bare node:http).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger, Router } from '@meshgate/core';
+import type { Registry } from 'prom-client';
+import type { AddressableLookup } from './addressables.js';
+import { handleAdmin } from './admin.js';
+import { handleIngress } from './ingress.js';
+import { handleKyma, type KymaTarget } from './kyma.js';
+import { sendError, sendJson } from './respond.js';
+
+export interface ServerContext {
+  lookup: AddressableLookup;
+  router: () => Router;
+  registry: Registry;
+  logger: Logger;
+  /** Readiness with the reasons when not ready (a durable channel down, config not loaded). */
+  readiness: () => { ready: boolean; reasons: string[] };
+  /** Where Kyma legacy events (`POST /<application>/v1/events`) go, when configured. */
+  kyma?: KymaTarget;
+}
+
+export function createGatewayServer(ctx: ServerContext): Server {
+  const server = createServer(
+    { keepAliveTimeout: 65_000, requestTimeout: 30_000, headersTimeout: 10_000 },
+    (req, res) => {
+      route(req, res, ctx).catch((err: unknown) => {
+        ctx.logger.error({ err, url: req.url }, 'request handler failed');
+        if (!res.headersSent) sendError(res, 500, 'INTERNAL', 'internal error');
+        else res.destroy();
+      });
+    },
+  );
+  // A malformed request line or headers: answer 400 and close, never crash.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+    socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  });
+  return server;
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, ctx: ServerContext): Promise<void> {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  const parts = path.split('/');
+  // parts[0] is '' (leading slash). Broker/sink ingress is exactly /<ns>/<name>.
+  if (parts.length === 3 && parts[1] && parts[2] && parts[1] !== 'api') {
+    return handleIngress(
+      req,
+      res,
+      decodeURIComponent(parts[1]),
+      decodeURIComponent(parts[2]),
+      ctx.lookup,
+      ctx.logger,
+    );
+  }
+  if (parts.length === 4 && parts[2] === 'v1' && parts[3] === 'events' && parts[1]) {
+    return handleKyma(req, res, decodeURIComponent(parts[1]), ctx.kyma, ctx.logger);
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    req.resume();
+    return sendError(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}`, {
+      allow: 'GET',
+    });
+  }
+  switch (path) {
+    case '/healthz':
+      return sendJson(res, 200, { status: 'ok' });
+    case '/readyz': {
+      const r = ctx.readiness();
+      return sendJson(res, r.ready ? 200 : 503, {
+        status: r.ready ? 'ready' : 'not ready',
+        reasons: r.reasons,
+      });
+    }
+    case '/metrics': {
+      const text = await ctx.registry.metrics();
+      res.writeHead(200, { 'content-type': ctx.registry.contentType });
+      res.end(text);
+      return;
+    }
+  }
+  if (path.startsWith('/api/v1/')) return handleAdmin(path, res, ctx.router());
+  sendError(res, 404, 'NOT_FOUND', `nothing at ${path}: brokers and sinks are at /<namespace>/<name>`);
+}

@@ -1,0 +1,104 @@
+/**
+ * Turns loaded configuration (Knative manifests and meshgate kinds) into what the router runs,
+ * resolving subscriber and dead-letter refs to URLs on the way.
+ */
+import {
+  type BrokerDefinition,
+  ConfigError,
+  type DeliverySpec,
+  type LoadedConfig,
+  type ResolvedDestination,
+  resolveDestination,
+  type TriggerDefinition,
+} from '@meshgate/core';
+import type { GatewayModel } from './model.js';
+
+export interface ModelContext {
+  /** This gateway's own base URL: refs to its Brokers and Sinks resolve under it. */
+  selfUrl: string;
+}
+
+type Destination = Parameters<typeof resolveDestination>[1];
+
+export function modelFromConfig(config: LoadedConfig, ctx: ModelContext): GatewayModel {
+  const urlOf = (dest: Destination, namespace: string, what: string): string =>
+    destinationUrl(resolveDestination(config, dest, namespace), ctx, what);
+
+  const brokers: BrokerDefinition[] = config.brokers.map((b) => {
+    const ns = b.metadata.namespace;
+    const def: BrokerDefinition = {
+      namespace: ns,
+      name: b.metadata.name,
+      channel: b.settings.connection
+        ? {
+            kind: 'connection',
+            connection: `${b.settings.connection.namespace}/${b.settings.connection.name}`,
+            ...(b.settings.channelTopic && { topic: b.settings.channelTopic }),
+          }
+        : { kind: 'memory' },
+      bufferSize: b.settings.bufferSize,
+      maxBodyBytes: b.settings.maxBodyBytes,
+    };
+    if (b.spec.delivery)
+      def.delivery = resolveDelivery(
+        b.spec.delivery as DeliverySpec,
+        ns,
+        urlOf,
+        `broker ${ns}/${b.metadata.name}`,
+      );
+    return def;
+  });
+
+  const triggers: TriggerDefinition[] = config.triggers.map((t) => {
+    const ns = t.metadata.namespace;
+    const what = `trigger ${ns}/${t.metadata.name}`;
+    const def: TriggerDefinition = {
+      namespace: ns,
+      name: t.metadata.name,
+      broker: t.spec.broker,
+      filter: {
+        ...(t.spec.filter && { filter: t.spec.filter }),
+        ...(t.spec.filters && { filters: t.spec.filters }),
+      },
+      subscriberUrl: urlOf(t.spec.subscriber as Destination, ns, what),
+      maxInFlight: t.settings.maxInFlight,
+      ordered: t.settings.ordered,
+    };
+    if (t.spec.delivery) def.delivery = resolveDelivery(t.spec.delivery as DeliverySpec, ns, urlOf, what);
+    return def;
+  });
+
+  return {
+    id: config.gateway.id,
+    http: { host: config.gateway.http.host, port: config.gateway.http.port },
+    brokers,
+    triggers,
+  };
+}
+
+/** A dead-letter `ref` becomes a `uri`, so the delivery engine only ever sees URLs. */
+function resolveDelivery(
+  spec: DeliverySpec,
+  namespace: string,
+  urlOf: (dest: Destination, namespace: string, what: string) => string,
+  what: string,
+): DeliverySpec {
+  const dls = spec.deadLetterSink;
+  if (!dls?.ref) return spec;
+  return { ...spec, deadLetterSink: { uri: urlOf(dls as Destination, namespace, `${what} deadLetterSink`) } };
+}
+
+function destinationUrl(resolved: ResolvedDestination, ctx: ModelContext, what: string): string {
+  switch (resolved.type) {
+    case 'url':
+      return resolved.url;
+    case 'addressable': {
+      const base = `${ctx.selfUrl}/${encodeURIComponent(resolved.namespace)}/${encodeURIComponent(resolved.name)}`;
+      return resolved.path ? new URL(resolved.path, `${base}/`).toString() : base;
+    }
+    case 'peer-broker':
+      throw new ConfigError(
+        `${what}: delivering to a Broker on peer ${resolved.peer} needs federation, which this gateway has not configured`,
+      );
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * What one gateway node runs, resolved from configuration: plain data the Gateway applies.
+ * Built from the loaded YAML by `model-from-config.ts`.
+ */
+import type { BrokerDefinition, TriggerDefinition } from '@meshgate/core';
+
+export interface GatewayModel {
+  /** This node's id (federation routes carry it). */
+  id: string;
+  http: { host: string; port: number };
+  brokers: BrokerDefinition[];
+  triggers: TriggerDefinition[];
+  /** Kyma legacy ingress target broker, when configured. */
+  kyma?: { namespace: string; broker: string };
+}

@@ -1,0 +1,67 @@
+/**
+ * `meshgate start`: load the configuration, run the gateway, reload on change, stop cleanly on
+ * SIGINT/SIGTERM (in-flight deliveries end, nothing new is accepted).
+ */
+import { ConfigError, type LoadedConfig, loadConfig } from '@meshgate/core';
+import { Gateway } from './gateway.js';
+import { asCoreLogger, createLogger } from './logger.js';
+import { modelFromConfig } from './model-from-config.js';
+import { watchPaths } from './watch.js';
+
+export interface StartOptions {
+  file: string[];
+  port?: number;
+  host?: string;
+  watch: boolean;
+}
+
+export async function runStart(options: StartOptions): Promise<void> {
+  const config = await loadConfig(options.file);
+  const logger = createLogger({ level: process.env.MESHGATE_LOG_LEVEL ?? config.gateway.logging.level });
+  const log = asCoreLogger(logger);
+  const gateway = new Gateway({ logger: log });
+  const host = options.host ?? config.gateway.http.host;
+  const port = options.port ?? config.gateway.http.port;
+  await gateway.listen(host, port);
+  const apply = async (next: LoadedConfig) => gateway.apply(modelFromConfig(next, { selfUrl: gateway.url }));
+  await apply(config);
+  logger.info(
+    {
+      id: config.gateway.id,
+      url: gateway.url,
+      brokers: config.brokers.length,
+      triggers: config.triggers.length,
+      files: config.files,
+    },
+    'meshgate started',
+  );
+
+  const watcher = options.watch
+    ? watchPaths(options.file, async () => {
+        try {
+          const next = await loadConfig(options.file);
+          await apply(next);
+          logger.info({ files: next.files }, 'configuration reloaded');
+        } catch (err) {
+          // A bad new file changes nothing: the running configuration stays.
+          logger.error(
+            { err: err instanceof ConfigError ? err.message : err },
+            'configuration refused; keeping the running one',
+          );
+        }
+      })
+    : undefined;
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    watcher?.close();
+    await gateway.stop();
+    logger.flush?.();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}

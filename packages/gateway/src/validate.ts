@@ -1,0 +1,26 @@
+/** `meshgate validate`: loads the files as `start` would and reports every problem. */
+import { ConfigError, loadConfig } from '@meshgate/core';
+
+export async function validateFiles(paths: string[], print: (line: string) => void): Promise<boolean> {
+  try {
+    const config = await loadConfig(paths);
+    const count =
+      config.brokers.length +
+      config.triggers.length +
+      config.kafkaSources.length +
+      config.kafkaSinks.length +
+      config.sources.length +
+      config.sinks.length +
+      config.peers.length +
+      config.bridges.length +
+      config.connections.size;
+    print(`ok: ${count} resources in ${config.files.length} file(s)`);
+    return true;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      print(err.message);
+      return false;
+    }
+    throw err;
+  }
+}
