@@ -30,7 +30,7 @@ export function triggerView(t: TriggerRuntime) {
   };
 }
 
-export function handleAdmin(path: string, res: ServerResponse, router: Router): void {
+export function handleAdmin(path: string, res: ServerResponse, router: Router) {
   const parts = path.split('/').filter(Boolean); // api v1 <resource> [ns] [name]
   const resource = parts[2];
   const triggers = router.listTriggers();
