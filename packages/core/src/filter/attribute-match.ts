@@ -5,7 +5,7 @@
  *
  * @see https://github.com/cloudevents/spec/blob/main/subscriptions/spec.md#3241-filter-dialects
  */
-import { attributeString } from '../event/mesh-event.js';
+import { attributeText } from './attribute-value.js';
 import type { MeshEvent } from '../event/mesh-event.js';
 import type { FilterNode } from './filter-node.js';
 import { type AtomKind, type Requirement, atomRequirement, requirementOfAll } from './requirement.js';
@@ -24,7 +24,7 @@ export class AttributeMatchFilter implements FilterNode {
   }
 
   evaluate(event: MeshEvent): FilterResult {
-    const actual = attributeString(event, this.attribute);
+    const actual = attributeText(event, this.attribute);
     if (actual === undefined) return 'fail';
     switch (this.kind) {
       case 'exact':
@@ -57,7 +57,7 @@ export class AttributesFilter implements FilterNode {
 
   evaluate(event: MeshEvent): FilterResult {
     for (const [name, expected] of this.#entries) {
-      const actual = attributeString(event, name);
+      const actual = attributeText(event, name);
       if (actual === undefined || actual === '') return 'fail';
       if (expected !== '' && actual !== expected) return 'fail';
     }

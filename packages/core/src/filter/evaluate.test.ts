@@ -37,6 +37,13 @@ describe('filter.attributes (Knative)', () => {
     expect(evaluate({ filter: { attributes: { subject: '' } } })).toBe('fail');
   });
 
+  it('sees only attributes the event has, even those named like Object.prototype members', () => {
+    expect(evaluate({ filter: { attributes: { constructor: '' } } })).toBe('fail');
+    expect(one({ prefix: { constructor: 'f' } })).toBe('fail');
+    const own = makeEvent({ type: 't', constructor: 'c' });
+    expect(compileFilter({ filter: { attributes: { constructor: 'c' } } }).evaluate(own)).toBe('pass');
+  });
+
   it('compares non-string extensions in their canonical string form', () => {
     expect(evaluate({ filter: { attributes: { count: '42', flag: 'true' } } })).toBe('pass');
     expect(evaluate({ filter: { attributes: { count: '41' } } })).toBe('fail');

@@ -7,7 +7,7 @@
  * which nothing is known has the empty requirement `[]`. Requirements are necessary conditions only;
  * the full filter is always evaluated afterwards, so an index built on them stays exact.
  */
-import { attributeString } from '../event/mesh-event.js';
+import { attributeText } from './attribute-value.js';
 import type { MeshEvent } from '../event/mesh-event.js';
 
 export type AtomKind = 'exact' | 'prefix' | 'suffix';
@@ -30,7 +30,7 @@ export function atomRequirement(kind: AtomKind, attribute: string, value: string
 }
 
 export function atomHolds(atom: Atom, event: MeshEvent): boolean {
-  const v = attributeString(event, atom.attribute);
+  const v = attributeText(event, atom.attribute);
   if (v === undefined) return false;
   switch (atom.kind) {
     case 'exact':

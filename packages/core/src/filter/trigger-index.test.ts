@@ -2,15 +2,43 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { makeEvent } from '../event/mesh-event.js';
 import type { MeshEvent } from '../event/mesh-event.js';
-import { compileFilter } from './compile.js';
+import { type TriggerFilter, compileFilter } from './compile.js';
+import { atomHolds } from './requirement.js';
 import { TriggerIndex } from './trigger-index.js';
 import type { CompiledFilter, SubscriptionsApiFilter, TriggerFilterSpec } from './types.js';
 
-// Few names and values that share prefixes and suffixes, so that random filters often match.
-const NAMES = ['type', 'source', 'subject', 'ext'] as const;
-const VALUES = ['a', 'ab', 'abc', 'b', 'ba', 'bab', 'cab'] as const;
+// Few names and values that share prefixes and suffixes, so that random filters often match;
+// `constructor` is a valid attribute name that Object.prototype also has; '5', '05' and 'TRUE'
+// meet Integer and Boolean attributes in CESQL's casts.
+const NAMES = ['type', 'source', 'subject', 'ext', 'constructor'] as const;
+const VALUES = ['a', 'ab', 'abc', 'b', 'ba', 'bab', 'cab', '5', '05', 'TRUE', 'true'] as const;
 const name = fc.constantFrom(...NAMES);
 const value = fc.constantFrom(...VALUES);
+
+const likePattern = fc
+  .array(fc.oneof(value, fc.constantFrom('%', '_')), { minLength: 1, maxLength: 4 })
+  .map((pieces) => pieces.join(''));
+
+/** CESQL over the given names and the values, built from the shapes the index reads and some it must not. */
+const cesqlOver = (name: fc.Arbitrary<string>): fc.Arbitrary<string> =>
+  fc.letrec<{ expr: string }>((tie) => ({
+    expr: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.tuple(name, value).map(([n, v]) => `${n} = '${v}'`),
+      fc.tuple(name, value).map(([n, v]) => `'${v}' = ${n}`),
+      fc.tuple(name, likePattern).map(([n, p]) => `${n} LIKE '${p}'`),
+      fc.tuple(name, value, value).map(([n, v, w]) => `${n} IN ('${v}', '${w}')`),
+      fc.tuple(name, value).map(([n, v]) => `${n} <> '${v}'`),
+      fc.tuple(name, fc.constantFrom(0, 5)).map(([n, v]) => `${n} = ${v}`),
+      name.map((n) => `EXISTS ${n}`),
+      fc.constant('TRUE'),
+      fc.tuple(tie('expr'), tie('expr')).map(([a, b]) => `(${a}) AND (${b})`),
+      fc.tuple(tie('expr'), tie('expr')).map(([a, b]) => `(${a}) OR (${b})`),
+      fc.tuple(tie('expr'), tie('expr')).map(([a, b]) => `(${a}) XOR (${b})`),
+      tie('expr').map((a) => `NOT (${a})`),
+    ),
+  })).expr;
+const cesqlText = cesqlOver(name);
 
 const { filter } = fc.letrec<{ filter: SubscriptionsApiFilter }>((tie) => ({
   filter: fc.oneof(
@@ -22,6 +50,7 @@ const { filter } = fc.letrec<{ filter: SubscriptionsApiFilter }>((tie) => ({
     fc.record({ all: fc.array(tie('filter'), { maxLength: 3 }) }),
     fc.record({ any: fc.array(tie('filter'), { maxLength: 3 }) }),
     fc.record({ not: tie('filter') }),
+    fc.record({ cesql: cesqlText }),
   ),
 }));
 
@@ -33,8 +62,13 @@ const spec: fc.Arbitrary<TriggerFilterSpec> = fc.record(
   { requiredKeys: [] },
 );
 
+const attributeValue = fc.oneof(
+  fc.constantFrom('', ...VALUES),
+  fc.tuple(value, value).map(([a, b]) => a + b),
+  fc.constantFrom(5, 0, true, false),
+);
 const event: fc.Arbitrary<MeshEvent> = fc
-  .dictionary(name, fc.constantFrom('', ...VALUES), { maxKeys: 4 })
+  .dictionary(name, attributeValue, { maxKeys: 4 })
   .map((attributes) => makeEvent({ specversion: '1.0', id: '1', ...attributes }));
 
 type Op = { add: string; spec: TriggerFilterSpec } | { remove: string };
@@ -143,6 +177,43 @@ describe('TriggerIndex', () => {
     expect(index.remove('t')).toBe(false);
     expect(index.size).toBe(0);
     expect(index.match(makeEvent({ type: 'bb' }))).toEqual([]);
+  });
+});
+
+describe('filter requirements (property)', () => {
+  it('hold for every event a CESQL filter on one attribute matches', () => {
+    const oneAttributeEvent = fc
+      .option(attributeValue, { freq: 8 })
+      .map((type) => makeEvent(type === null ? { id: '1' } : { id: '1', type }));
+    fc.assert(
+      fc.property(
+        cesqlOver(fc.constant('type')),
+        fc.array(oneAttributeEvent, { minLength: 1, maxLength: 8 }),
+        (text, events) => {
+          const compiled = compileFilter({ filters: [{ cesql: text }] }) as TriggerFilter;
+          for (const e of events) {
+            if (!compiled.matches(e)) continue;
+            for (const clause of compiled.requirement)
+              expect(clause.some((atom) => atomHolds(atom, e))).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('hold for every event a filter matches', () => {
+    fc.assert(
+      fc.property(spec, fc.array(event, { minLength: 1, maxLength: 8 }), (s, events) => {
+        const compiled = compileFilter(s) as TriggerFilter;
+        for (const e of events) {
+          if (!compiled.matches(e)) continue;
+          for (const clause of compiled.requirement)
+            expect(clause.some((atom) => atomHolds(atom, e))).toBe(true);
+        }
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
 

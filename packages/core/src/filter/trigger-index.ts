@@ -10,7 +10,7 @@
  * length), then fully evaluates only those candidates and the residual list. The index only ever
  * narrows the candidates, so its answer is always exactly that of evaluating every filter.
  */
-import { attributeString } from '../event/mesh-event.js';
+import { attributeText } from './attribute-value.js';
 import type { MeshEvent } from '../event/mesh-event.js';
 import { TriggerFilter } from './compile.js';
 import type { Atom, Clause } from './requirement.js';
@@ -80,7 +80,7 @@ export class TriggerIndex<T> {
     const stamp = ++this.#stamp;
     const hits: Entry<T>[] = [];
     for (const [attribute, byValue] of this.#exact) {
-      const actual = attributeString(event, attribute);
+      const actual = attributeText(event, attribute);
       if (actual === undefined) continue;
       const bucket = byValue.get(actual);
       if (bucket !== undefined) consider(bucket, event, stamp, hits);
@@ -100,7 +100,7 @@ export class TriggerIndex<T> {
     hits: Entry<T>[],
   ): void {
     for (const [attribute, byLength] of table) {
-      const actual = attributeString(event, attribute);
+      const actual = attributeText(event, attribute);
       if (actual === undefined) continue;
       for (const [length, byAffix] of byLength) {
         if (length > actual.length) continue;

@@ -1,0 +1,13 @@
+import { attributeString } from '../event/mesh-event.js';
+import type { MeshEvent } from '../event/mesh-event.js';
+
+/**
+ * An attribute's value in canonical string form, or undefined when the event does not have it.
+ * Every filter and the index read attributes through this one function, so that they agree.
+ * Only own attributes count: `constructor` is a valid attribute name, and an event without it
+ * must not see `Object.prototype.constructor` instead.
+ */
+export function attributeText(event: MeshEvent, name: string): string | undefined {
+  if (name in Object.prototype && !Object.hasOwn(event.attributes, name)) return undefined;
+  return attributeString(event, name);
+}
