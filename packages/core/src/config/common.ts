@@ -4,6 +4,7 @@
  * @see https://github.com/knative/specs/blob/main/specs/eventing/control-plane.md
  */
 import { z } from 'zod';
+import { parseIsoDuration } from '../delivery/duration.js';
 import type { SubscriptionsApiFilter } from '../filter/index.js';
 
 /** Kubernetes object name (DNS-1123 subdomain, lower case). */
@@ -52,33 +53,20 @@ export const metadataSchema = z.strictObject({
 });
 export type ResourceMetadata = z.output<typeof metadataSchema>;
 
-/** ISO-8601 duration such as `PT0.2S`, `PT1M`, `P1D`. */
-const ISO_DURATION =
-  /^P(?!$)(\d+(?:\.\d+)?Y)?(\d+(?:\.\d+)?M)?(\d+(?:\.\d+)?W)?(\d+(?:\.\d+)?D)?(T(?=\d)(\d+(?:\.\d+)?H)?(\d+(?:\.\d+)?M)?(\d+(?:\.\d+)?S)?)?$/;
-
+/**
+ * ISO-8601 duration such as `PT0.2S`, `PT1M`, `P1D`, checked by the delivery engine's own parser
+ * so that config and delivery accept exactly the same texts.
+ */
 export const isoDurationSchema = z
   .string()
-  .regex(ISO_DURATION, 'must be an ISO-8601 duration such as PT0.2S, PT10S or PT1M');
-
-/**
- * Milliseconds in an ISO-8601 duration (`PT0.5S` is 500). Years and months count as 365 and 30
- * days, as Knative's parser does. Returns undefined when the text is not a duration.
- */
-export function parseIsoDurationMs(text: string): number | undefined {
-  const m = ISO_DURATION.exec(text);
-  if (!m) return undefined;
-  const n = (part: string | undefined) => (part === undefined ? 0 : Number.parseFloat(part));
-  const day = 86_400_000;
-  return (
-    n(m[1]) * 365 * day +
-    n(m[2]) * 30 * day +
-    n(m[3]) * 7 * day +
-    n(m[4]) * day +
-    n(m[6]) * 3_600_000 +
-    n(m[7]) * 60_000 +
-    n(m[8]) * 1000
-  );
-}
+  .describe('ISO-8601 duration, e.g. PT0.2S, PT10S, PT1M')
+  .superRefine((text, ctx) => {
+    try {
+      parseIsoDuration(text);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message, path: [] });
+    }
+  });
 
 /** Knative KReference: a pointer to another resource. */
 export const kReferenceSchema = z
@@ -148,8 +136,20 @@ export const deliverySpecSchema = z.strictObject({
   retry: z.int().min(0).optional().describe('Retries after the first attempt (default 0: no retry).'),
   backoffPolicy: z.enum(['linear', 'exponential']).optional().describe('Default exponential.'),
   backoffDelay: isoDurationSchema.optional().describe('Base delay between retries, e.g. PT0.2S.'),
-  timeout: isoDurationSchema.optional().describe('Per-attempt timeout, e.g. PT10S.'),
+  timeout: isoDurationSchema
+    .refine((t) => {
+      try {
+        return parseIsoDuration(t) > 0;
+      } catch {
+        return true; // already reported as not a duration
+      }
+    }, 'must be greater than zero')
+    .optional()
+    .describe('Per-attempt timeout, e.g. PT10S.'),
   retryAfterMax: isoDurationSchema.optional().describe('Cap on a subscriber Retry-After; absent: ignored.'),
+  backoffMax: isoDurationSchema
+    .optional()
+    .describe('Cap on the computed backoff (Knative 1.24 delivery-backoff-max).'),
   format: z
     .enum(['json', 'binary'])
     .optional()
@@ -162,45 +162,29 @@ export const attributeNameSchema = z
   .string()
   .regex(/^[a-z0-9]+$/, 'must be a CloudEvents attribute name (lower-case a-z and 0-9)');
 
+// Filters: the schema checks the shape only. What makes a filter valid (one dialect, one
+// attribute per exact/prefix/suffix, attribute names, CESQL syntax) is decided by compileFilter
+// (../filter), called by the loader, so config load and routing never disagree.
+const attributeMapSchema = z.record(z.string(), z.string());
+
 /** Knative `spec.filter`: exact, case-sensitive attribute matches (empty value: present). */
 export const attributesFilterSchema = z.strictObject({
-  attributes: z.record(attributeNameSchema, z.string()).optional(),
+  attributes: attributeMapSchema.optional(),
 });
-export type AttributesFilter = z.output<typeof attributesFilterSchema>;
 
 /** One Subscriptions API filter (Knative `spec.filters[]`); its type lives with the filter compiler. */
 export type { SubscriptionsApiFilter };
 
-const DIALECTS = ['exact', 'prefix', 'suffix', 'all', 'any', 'not', 'cesql'] as const;
-
-const singleAttributeSchema = z
-  .record(attributeNameSchema, z.string())
-  .refine((m) => Object.keys(m).length === 1, 'must name exactly one attribute');
-
 export const subscriptionsApiFilterSchema: z.ZodType<SubscriptionsApiFilter> = z.lazy(() =>
-  z
-    .strictObject({
-      exact: singleAttributeSchema.optional(),
-      prefix: singleAttributeSchema.optional(),
-      suffix: singleAttributeSchema.optional(),
-      all: z.array(subscriptionsApiFilterSchema).optional(),
-      any: z.array(subscriptionsApiFilterSchema).optional(),
-      not: subscriptionsApiFilterSchema.optional(),
-      cesql: z.string().min(1).optional(),
-    })
-    .superRefine((filter, ctx) => {
-      const set = DIALECTS.filter((d) => filter[d] !== undefined);
-      if (set.length !== 1) {
-        ctx.addIssue({
-          code: 'custom',
-          message:
-            set.length === 0
-              ? `a filter needs exactly one dialect (${DIALECTS.join(', ')})`
-              : `a filter has exactly one dialect; found ${set.join(', ')}`,
-          path: [],
-        });
-      }
-    }),
+  z.strictObject({
+    exact: attributeMapSchema.optional().describe('{attribute: value}: the value equals.'),
+    prefix: attributeMapSchema.optional().describe('{attribute: value}: the value starts with.'),
+    suffix: attributeMapSchema.optional().describe('{attribute: value}: the value ends with.'),
+    all: z.array(subscriptionsApiFilterSchema).optional().describe('Every filter passes.'),
+    any: z.array(subscriptionsApiFilterSchema).optional().describe('One filter passes.'),
+    not: subscriptionsApiFilterSchema.optional().describe('The filter does not pass.'),
+    cesql: z.string().optional().describe('A CloudEvents SQL v1 boolean expression.'),
+  }),
 );
 
 export const filtersSchema = z.array(subscriptionsApiFilterSchema);

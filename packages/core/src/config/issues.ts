@@ -14,6 +14,18 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/** The inverse of {@link formatPath}: `a.b[0]["x/y"]` → ['a', 'b', 0, 'x/y']. */
+export function parsePath(text: string): PropertyKey[] {
+  const out: PropertyKey[] = [];
+  const re = /([A-Za-z_$][A-Za-z0-9_$-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g;
+  for (const m of text.matchAll(re)) {
+    if (m[1] !== undefined) out.push(m[1]);
+    else if (m[2] !== undefined) out.push(Number(m[2]));
+    else if (m[3] !== undefined) out.push(JSON.parse(m[3]) as string);
+  }
+  return out;
+}
+
 export interface PathedMessage {
   path: PropertyKey[];
   message: string;

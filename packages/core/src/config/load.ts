@@ -7,7 +7,6 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import type { ConfigIssue } from '../errors.js';
-import { checkFilters } from './filter-hook.js';
 import { configErrorFrom } from './issues.js';
 import type { KindName } from './kinds.js';
 import type { BrokerResource, KafkaSinkResource, KafkaSourceResource, TriggerResource } from './knative.js';
@@ -99,7 +98,7 @@ export function buildConfig(texts: readonly ConfigText[], options: LoadOptions =
     parsed.push(...result.resources);
     issues.push(...result.issues);
   }
-  issues.push(...checkReferences(parsed), ...checkFilters(parsed));
+  issues.push(...checkReferences(parsed));
   for (const p of parsed) issues.push(...resolveSecrets(p, options));
   if (issues.length > 0) throw configErrorFrom(issues);
   return assemble(

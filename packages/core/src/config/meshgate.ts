@@ -13,6 +13,7 @@ import {
   deliverySpecSchema,
   destinationSchema,
   filtersSchema,
+  isoDurationSchema,
   namespaceSchema,
   resourceNameSchema,
 } from './common.js';
@@ -224,7 +225,9 @@ const jetStreamSourceSchema = z.strictObject({
   consumer: z.string().min(1).describe('Durable consumer name (created when missing).'),
   filterSubject: z.string().optional(),
   deliverPolicy: z.enum(['all', 'new', 'last']).default('new'),
-  ackWait: z.string().optional().describe('ISO-8601 duration before an un-acked message is redelivered.'),
+  ackWait: isoDurationSchema
+    .optional()
+    .describe('ISO-8601 duration before an un-acked message is redelivered.'),
   maxDeliver: z.int().min(1).optional().describe('Attempts before the message is terminated.'),
 });
 

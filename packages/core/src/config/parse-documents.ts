@@ -5,7 +5,8 @@
  */
 import { type Document, isNode, LineCounter, parseAllDocuments } from 'yaml';
 import type { ConfigIssue } from '../errors.js';
-import { flattenZodIssues, formatPath } from './issues.js';
+import { checkFilters } from './filter-hook.js';
+import { flattenZodIssues, formatPath, parsePath } from './issues.js';
 import { isKindName, KIND_NAMES, KINDS, type KindName } from './kinds.js';
 import type { ResourceOrigin } from './resource.js';
 
@@ -104,11 +105,19 @@ export function parseDocuments(text: string, file: string): ParsedFile {
       return;
     }
     const result = definition.schema.safeParse(record);
-    if (!result.success) {
-      for (const { path, message } of flattenZodIssues(result.error.issues)) push(path, message);
-      return;
-    }
-    const resource = { ...(result.data as Record<string, unknown>), origin: { file, document } };
+    // Filters are checked on the raw input too, so their problems (CESQL syntax, ...) show up in
+    // the same pass as shape problems elsewhere; a problem already reported at the same place by
+    // the schema is not repeated.
+    const shapeIssues = result.success ? [] : flattenZodIssues(result.error.issues);
+    const shapePaths = shapeIssues.map((i) => formatPath(i.path));
+    const filterProblems = checkFilters(kind, record).filter(
+      (problem) => !shapePaths.some((p) => p.startsWith(problem.path) || problem.path.startsWith(p)),
+    );
+    for (const { path, message } of shapeIssues) push(path, message);
+    for (const problem of filterProblems) push(parsePath(problem.path), problem.message);
+    if (!result.success || filterProblems.length > 0) return;
+    const data = result.data as Record<string, unknown>;
+    const resource = { ...data, origin: { file, document } };
     resources.push({ kind, resource });
   });
   return { resources, issues };
