@@ -28,3 +28,4 @@ export { toKafkaError, unknownTopicError } from './errors.js';
 export { KafkaSink, type KafkaSinkOptions } from './sink.js';
 export { KafkaSource, type KafkaSourceOptions } from './source.js';
 export { PartitionTracker, type TrackedRecord } from './offset-tracker.js';
+export { KafkaChannel, type KafkaChannelOptions } from './channel.js';

@@ -32,6 +32,8 @@ export interface KafkaSourceOptions {
   ordered?: boolean;
   /** Un-acked records per partition in unordered mode. Default 100. */
   maxInFlight?: number;
+  /** Un-acked records across all partitions (both modes). Default unlimited. */
+  maxInFlightTotal?: number;
   /** How often acked progress is committed (ms). Default 1000. */
   commitIntervalMs?: number;
   /** How long `stop` waits for in-flight deliveries to settle (ms). Default 5000. */
@@ -96,6 +98,8 @@ export class KafkaSource implements Source {
   private commitTimer: NodeJS.Timeout | undefined;
   private committing: Promise<void> | undefined;
   private stopping = false;
+  private readonly totalWindow: number;
+  private unackedTotal = 0;
   private assigned = new Set<string>();
   private pins = new Map<string, { topic: string; partition: number; offset: string }>();
   private running = false;
@@ -107,6 +111,7 @@ export class KafkaSource implements Source {
     this.options = options;
     this.wrap = { namespace: options.namespace ?? 'default', name: options.name };
     this.window = options.ordered === false ? Math.max(1, options.maxInFlight ?? 100) : 1;
+    this.totalWindow = Math.max(1, options.maxInFlightTotal ?? Number.POSITIVE_INFINITY);
     this.logger = options.logger ?? silentConnectorLogger;
     this.consumer = options.client.consumer({
       groupId: options.groupId,
@@ -161,6 +166,7 @@ export class KafkaSource implements Source {
 
   private revoke(k: string, ps: PartitionState): void {
     ps.revoked = true;
+    this.unackedTotal -= ps.tracker.inFlight;
     ps.wake();
     this.partitions.delete(k);
     this.logger.info(
@@ -280,7 +286,7 @@ export class KafkaSource implements Source {
         continue;
       }
       const waitStart = Date.now();
-      while (ps.tracker.inFlight >= this.window) {
+      while (ps.tracker.inFlight >= this.window || this.unackedTotal >= this.totalWindow) {
         if (Date.now() - waitStart >= pauseAfter) {
           // The window stays full (slow or failing subscriber): stop fetching this partition and
           // let the others go on; acks resume it.
@@ -293,6 +299,7 @@ export class KafkaSource implements Source {
         await heartbeat();
       }
       const record = ps.tracker.register(offset);
+      this.unackedTotal += 1;
       resolveOffset(message.offset);
       const decoded = recordToEvent(
         {
@@ -336,11 +343,11 @@ export class KafkaSource implements Source {
         ps.out -= 1;
         if (ps.revoked) return;
         ps.tracker.ack(record);
-        ps.wake();
-        if (ps.paused && ps.tracker.inFlight < this.window) {
-          ps.paused = false;
-          this.consumer.resume([{ topic: ps.topic, partitions: [ps.partition] }]);
-        }
+        this.unackedTotal -= 1;
+        // When the shared window was full, every partition may be waiting on it.
+        if (this.unackedTotal + 1 >= this.totalWindow)
+          for (const other of this.partitions.values()) this.release(other);
+        else this.release(ps);
       },
       nack: (reason, delayMs = 0) => {
         if (settled) return;
@@ -359,6 +366,15 @@ export class KafkaSource implements Source {
     } catch (err) {
       this.logger.error({ source: this.name, origin: where, err }, 'delivery handler threw; redelivering');
       delivery.nack(err instanceof Error ? err : new Error(String(err)), 1000);
+    }
+  }
+
+  /** Wakes a partition waiting for a slot, and resumes it if it was paused and has room now. */
+  private release(ps: PartitionState): void {
+    ps.wake();
+    if (ps.paused && ps.tracker.inFlight < this.window && this.unackedTotal < this.totalWindow) {
+      ps.paused = false;
+      this.consumer.resume([{ topic: ps.topic, partitions: [ps.partition] }]);
     }
   }
 
@@ -414,6 +430,7 @@ export class KafkaSource implements Source {
       this.logger.warn({ source: this.name, err }, 'KafkaSource disconnect failed');
     });
     this.partitions.clear();
+    this.unackedTotal = 0;
     this.running = false;
     this.state = { state: 'stopped' };
   }
