@@ -1,5 +1,5 @@
 export * from './mesh-event.js';
-export { validateEvent, eventProblems, isRfc3339, isUriReference } from './validate.js';
+export { eventProblems, hasDisallowedChar, isRfc3339, isUriReference, validateEvent } from './validate.js';
 export {
   STRUCTURED_CONTENT_TYPE,
   BATCH_CONTENT_TYPE,

@@ -8,6 +8,7 @@
  *
  * @see https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/formats/json-format.md
  */
+import { isUtf8 } from 'node:buffer';
 import { InvalidEventError } from '../errors.js';
 import type { AttributeValue, MeshEvent } from './mesh-event.js';
 import { eventProblems, invalidEvent } from './validate.js';
@@ -17,7 +18,6 @@ export const STRUCTURED_CONTENT_TYPE = 'application/cloudevents+json';
 /** @see https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/formats/json-format.md#4-json-batch-format */
 export const BATCH_CONTENT_TYPE = 'application/cloudevents-batch+json';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** The media type of a Content-Type value, lower-case, without parameters. */
@@ -159,11 +159,9 @@ export function eventFromJson(value: unknown, where: string): MeshEvent {
 }
 
 function decodeUtf8(bytes: Uint8Array): string | undefined {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    return undefined;
-  }
+  // isUtf8 + toString is several times faster than a fatal TextDecoder on small inputs.
+  if (!isUtf8(bytes)) return undefined;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
 function isJson(text: string): boolean {

@@ -69,6 +69,10 @@ describe('validateEvent', () => {
     expect(eventProblems(makeEvent({ ...base, subject: 'a\u0001b' }))).toHaveLength(1);
     expect(eventProblems(makeEvent({ ...base, ext: 'a\ud800' }))).toHaveLength(1);
     expect(eventProblems(makeEvent({ ...base, ext: '\ud83d\ude00' }))).toEqual([]);
+    expect(eventProblems(makeEvent({ ...base, ext: 'x\ufffe' }))).toHaveLength(1);
+    expect(eventProblems(makeEvent({ ...base, ext: 'del\u007f' }))).toHaveLength(1);
+    expect(eventProblems(makeEvent({ ...base, ext: '\udc00' }))).toHaveLength(1);
+    expect(eventProblems(makeEvent({ ...base, ext: 'é €' }))).toEqual([]);
   });
 
   it('requires dataschema to be absolute and datacontenttype to be a media type', () => {
