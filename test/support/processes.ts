@@ -27,6 +27,8 @@ export interface Proc {
   /** Resolves once `count` stdout lines match `predicate`. */
   waitForLines(predicate: (line: string) => boolean, count: number, timeoutMs?: number): Promise<string[]>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Resolves with the exit code once the process ends by itself. */
+  exited(): Promise<number | null>;
 }
 
 export function startProcess(args: string[], env: Record<string, string> = {}): Proc {
@@ -109,6 +111,7 @@ export function startProcess(args: string[], env: Record<string, string> = {}): 
         timeoutMs,
         `${count} matching lines`,
       ),
+    exited: () => exited,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null) child.kill(signal);
       return exited;
