@@ -38,7 +38,9 @@ describe('Pub/Sub binding, binary mode', () => {
   });
 
   it('uses partitionkey as the ordering key only when asked', () => {
-    expect(encodePubSubMessage(event, { orderingKeyFromPartitionKey: true }).orderingKey).toBe('customer-7');
+    expect(encodePubSubMessage(event, { orderingKeyAttribute: 'partitionkey' }).orderingKey).toBe(
+      'customer-7',
+    );
   });
 
   it('decodes back with string attributes and the data untouched', () => {

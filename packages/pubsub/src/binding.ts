@@ -31,7 +31,7 @@ export type PubSubContentMode = 'binary' | 'structured';
 export interface OutgoingPubSubMessage {
   data: Buffer;
   attributes: Record<string, string>;
-  /** Set only when asked to order by the event's `partitionkey`. */
+  /** Set only when asked to order by an attribute (e.g. `partitionkey`) that the event has. */
   orderingKey?: string;
 }
 
@@ -47,8 +47,11 @@ export interface IncomingPubSubMessage {
 export interface EncodeOptions {
   /** Content mode; default `binary`. */
   mode?: PubSubContentMode;
-  /** Use the event's `partitionkey` extension as the message's ordering key. Default false. */
-  orderingKeyFromPartitionKey?: boolean;
+  /**
+   * The attribute whose value becomes the message's ordering key, e.g. `partitionkey`.
+   * Default: none (no ordering key).
+   */
+  orderingKeyAttribute?: string;
 }
 
 /** Attribute prefix of binary mode (section 3.1.3.1). */
@@ -81,8 +84,8 @@ export function encodePubSubMessage(event: MeshEvent, options: EncodeOptions = {
     options.mode === 'structured'
       ? encodeStructuredMessage(event)
       : (encodeBinaryMessage(event) ?? encodeStructuredMessage(event));
-  if (options.orderingKeyFromPartitionKey === true) {
-    const key = attributeString(event, 'partitionkey');
+  if (options.orderingKeyAttribute !== undefined) {
+    const key = attributeString(event, options.orderingKeyAttribute);
     if (key !== undefined && key !== '') message.orderingKey = key;
   }
   return message;

@@ -11,7 +11,6 @@
  *
  * @see https://cloud.google.com/pubsub/docs/subscriber#subscription-workflow
  */
-import type { Topic } from '@google-cloud/pubsub';
 import {
   type Channel,
   type ChannelSubscription,
@@ -23,7 +22,7 @@ import {
 } from '@meshgate/core';
 import type { PubSubContentMode } from './binding.js';
 import type { PubSubConnection } from './client.js';
-import { isAlreadyExists, toPubSubError } from './errors.js';
+import { ensureSubscription, ensureTopic } from './admin.js';
 import type { ForeignMessageStyle } from './foreign.js';
 import { checkResourceName, fullName, shortName, toResourceId } from './names.js';
 import { PubSubSink } from './sink.js';
@@ -80,7 +79,7 @@ export class PubSubChannel implements Channel {
       connection: options.connection,
       topic: this.topicName,
       mode: options.mode ?? 'binary',
-      orderingKeyFromPartitionKey: true,
+      orderingKeyAttribute: 'partitionkey',
       name: `pubsub-channel:${shortName(this.topicName)}`,
     });
   }
@@ -98,7 +97,11 @@ export class PubSubChannel implements Channel {
       `${this.options.subscriptionPrefix ?? `${shortName(this.topicName)}.`}${options.name}`,
     );
     const name = fullName(this.options.connection.projectId, 'subscriptions', id);
-    await this.ensureSubscription(name, options.ordered === true);
+    await ensureSubscription(this.options.connection, this.topicName, name, {
+      ordered: options.ordered === true,
+      ackDeadlineSeconds: this.options.ackDeadlineSeconds ?? 60,
+      ...(this.options.retryPolicy !== undefined ? { retryPolicy: this.options.retryPolicy } : {}),
+    });
     const source = new PubSubSource({
       name: `pubsub-channel:${options.name}`,
       connection: this.options.connection,
@@ -149,62 +152,20 @@ export class PubSubChannel implements Channel {
 
   /** Makes sure the topic exists (once; a failure is retried on the next call). */
   private ensureTopic(): Promise<void> {
-    this.topicReady ??= this.createTopicIfMissing().then(
+    this.topicReady ??= ensureTopic(
+      this.options.connection,
+      this.topicName,
+      this.options.createTopic ?? true,
+    ).then(
       () => {
         this.lastError = undefined;
       },
       (err: unknown) => {
         this.topicReady = undefined;
-        const error = toPubSubError(err, this.context(`topic "${this.topicName}"`, 'create'));
-        this.lastError = error.message;
-        throw error;
+        this.lastError = err instanceof Error ? err.message : String(err);
+        throw err;
       },
     );
     return this.topicReady;
-  }
-
-  private async createTopicIfMissing(): Promise<void> {
-    const topic: Topic = this.options.connection.client.topic(this.topicName);
-    const [exists] = await topic.exists();
-    if (exists) return;
-    if (this.options.createTopic === false) {
-      throw new MeshgateError(
-        'NOT_FOUND',
-        `Pub/Sub connection "${this.options.connection.name}": topic "${this.topicName}" does not exist and createTopic is false`,
-      );
-    }
-    try {
-      await topic.create();
-    } catch (err) {
-      if (!isAlreadyExists(err)) throw err;
-    }
-  }
-
-  private async ensureSubscription(name: string, ordered: boolean): Promise<void> {
-    const subscription = this.options.connection.client.subscription(name);
-    try {
-      const [exists] = await subscription.exists();
-      if (exists) return;
-      const retry = this.options.retryPolicy;
-      await this.options.connection.client.topic(this.topicName).createSubscription(name, {
-        ackDeadlineSeconds: this.options.ackDeadlineSeconds ?? 60,
-        enableMessageOrdering: ordered,
-        ...(retry !== undefined
-          ? {
-              retryPolicy: {
-                minimumBackoff: { seconds: retry.minimumBackoffSeconds },
-                maximumBackoff: { seconds: retry.maximumBackoffSeconds },
-              },
-            }
-          : {}),
-      });
-    } catch (err) {
-      if (isAlreadyExists(err)) return;
-      throw toPubSubError(err, this.context(`subscription "${name}"`, 'create'));
-    }
-  }
-
-  private context(object: string, action: string) {
-    return { connection: this.options.connection.name, object, action };
   }
 }

@@ -26,6 +26,7 @@ export {
   type WrapContext,
 } from './foreign.js';
 export { toPubSubError, type PubSubErrorContext } from './errors.js';
+export { ensureTopic, ensureSubscription, type SubscriptionSettings } from './admin.js';
 export { PubSubSink, type PubSubSinkOptions } from './sink.js';
 export { PubSubSource, type PubSubSourceOptions } from './source.js';
 export { PubSubChannel, type PubSubChannelOptions } from './channel.js';

@@ -26,14 +26,14 @@ export interface PubSubSinkOptions {
   /** Content mode; default `binary`. */
   mode?: PubSubContentMode;
   /**
-   * Publish with the event's `partitionkey` as the ordering key, so that subscriptions with
-   * message ordering get events of one key in order. Default false.
+   * Publish with this attribute's value (typically `partitionkey`) as the ordering key, so that
+   * subscriptions with message ordering get the events of one key in order. Default: none.
    */
-  orderingKeyFromPartitionKey?: boolean;
+  orderingKeyAttribute?: string;
   /**
-   * The ordering key of events without a `partitionkey` (or of every event, when
-   * `orderingKeyFromPartitionKey` is off): one key keeps the whole stream in order, at the price
-   * of Pub/Sub's per-key throughput (about 1 MB/s). Default: none.
+   * The ordering key of events without the `orderingKeyAttribute` (or of every event, when that
+   * is unset): one key keeps the whole stream in order, at the price of Pub/Sub's per-key
+   * throughput (about 1 MB/s). Default: none.
    */
   defaultOrderingKey?: string;
   /** Publisher batching: how long a publish may wait for others to share its request. Default 5 ms. */
@@ -50,7 +50,7 @@ export class PubSubSink implements Sink {
   private readonly topic: Topic;
   private readonly connection: PubSubConnection;
   private readonly mode: PubSubContentMode;
-  private readonly ordered: boolean;
+  private readonly orderingKeyAttribute: string | undefined;
   private readonly defaultOrderingKey: string | undefined;
   private state: ComponentStatus = { state: 'ready' };
   private closed = false;
@@ -61,10 +61,11 @@ export class PubSubSink implements Sink {
     this.topicName = fullName(options.connection.projectId, 'topics', options.topic);
     this.name = options.name ?? `pubsub:${shortName(this.topicName)}`;
     this.mode = options.mode ?? 'binary';
-    this.ordered = options.orderingKeyFromPartitionKey ?? false;
+    this.orderingKeyAttribute =
+      options.orderingKeyAttribute === '' ? undefined : options.orderingKeyAttribute;
     this.defaultOrderingKey = options.defaultOrderingKey === '' ? undefined : options.defaultOrderingKey;
     this.topic = options.connection.client.topic(this.topicName, {
-      messageOrdering: this.ordered || this.defaultOrderingKey !== undefined,
+      messageOrdering: this.orderingKeyAttribute !== undefined || this.defaultOrderingKey !== undefined,
       batching: {
         maxMilliseconds: options.maxBatchDelayMs ?? 5,
         maxMessages: options.maxBatchMessages ?? 100,
@@ -88,7 +89,7 @@ export class PubSubSink implements Sink {
     validateEvent(event);
     const message = encodePubSubMessage(event, {
       mode: this.mode,
-      orderingKeyFromPartitionKey: this.ordered,
+      ...(this.orderingKeyAttribute !== undefined ? { orderingKeyAttribute: this.orderingKeyAttribute } : {}),
     });
     if (message.orderingKey === undefined && this.defaultOrderingKey !== undefined) {
       message.orderingKey = this.defaultOrderingKey;

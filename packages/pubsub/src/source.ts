@@ -26,6 +26,7 @@ import {
   NotCloudEventError,
   type Source,
 } from '@meshgate/core';
+import { ensureSubscription, ensureTopic } from './admin.js';
 import { decodePubSubMessage } from './binding.js';
 import type { PubSubConnection } from './client.js';
 import { isNotFound, toPubSubError } from './errors.js';
@@ -37,8 +38,15 @@ export interface PubSubSourceOptions {
   /** The source's name, for logs and status. Default `pubsub:<subscription>`. */
   name?: string;
   connection: PubSubConnection;
-  /** The subscription: a short name or `projects/<p>/subscriptions/<s>`. It must exist. */
+  /** The subscription: a short name or `projects/<p>/subscriptions/<s>`. */
   subscription: string;
+  /**
+   * The topic to create the subscription on when it does not exist (with `ordered` and
+   * `ackDeadlineSeconds`). Without it, a missing subscription is an error. The topic must exist.
+   */
+  topic?: string;
+  /** Ack deadline of a subscription created here, in seconds (10-600). Default 60. */
+  ackDeadlineSeconds?: number;
   /** Most deliveries un-settled at once. Default 100. */
   maxInFlight?: number;
   /**
@@ -94,6 +102,7 @@ export class PubSubSource implements Source {
 
   constructor(options: PubSubSourceOptions) {
     checkResourceName('subscriptions', options.subscription, 'subscription');
+    if (options.topic !== undefined) checkResourceName('topics', options.topic, 'topic');
     const maxInFlight = options.maxInFlight ?? 100;
     if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
       throw new MeshgateError('CONFIG_INVALID', `maxInFlight must be a positive integer, got ${maxInFlight}`);
@@ -106,7 +115,9 @@ export class PubSubSource implements Source {
   }
 
   /**
-   * Starts pulling. Rejects with NOT_FOUND when the subscription does not exist and with a
+   * Starts pulling, first creating the subscription on `topic` when that is given and the
+   * subscription is missing. Rejects with NOT_FOUND when the subscription (or that topic) does
+   * not exist, CONFIG_INVALID for bad subscription settings, and with a
    * non-retriable NOT_CONNECTED when the credentials are refused; an unreachable service is
    * retried in the background and shown as `degraded`.
    */
@@ -117,13 +128,21 @@ export class PubSubSource implements Source {
     this.stopping = false;
     this.state = { state: 'starting' };
     try {
+      if (this.options.topic !== undefined) {
+        const topic = fullName(this.options.connection.projectId, 'topics', this.options.topic);
+        await ensureTopic(this.options.connection, topic, false);
+        await ensureSubscription(this.options.connection, topic, this.subscriptionName, {
+          ordered: this.options.ordered === true,
+          ackDeadlineSeconds: this.options.ackDeadlineSeconds ?? 60,
+        });
+      }
       const [metadata] = await this.options.connection.client
         .subscription(this.subscriptionName)
         .getMetadata();
       this.topic = metadata.topic ?? undefined;
     } catch (err) {
       const error = toPubSubError(err, this.context('open'));
-      if (isNotFound(err) || !error.retriable) {
+      if (isNotFound(err) || !error.retriable || error.code === 'NOT_FOUND') {
         this.handler = undefined;
         this.state = { state: 'stopped', reason: error.message };
         throw error;

@@ -70,7 +70,7 @@ describe('PubSubSink', () => {
 
   it('publishes events of one partitionkey in order with ordering keys', async () => {
     const dest = await topicWithSubscription({ ordered: true });
-    const sink = new PubSubSink({ connection, topic: dest.topic, orderingKeyFromPartitionKey: true });
+    const sink = new PubSubSink({ connection, topic: dest.topic, orderingKeyAttribute: 'partitionkey' });
     const events = Array.from({ length: 12 }, (_, i) =>
       event(i, { partitionkey: i % 2 === 0 ? 'even' : 'odd' }),
     );
@@ -107,6 +107,29 @@ describe('PubSubSource', () => {
     expect((err as MeshgateError).code).toBe('NOT_FOUND');
     expect((err as MeshgateError).message).toContain(name);
     expect(source.status().state).toBe('stopped');
+  });
+
+  it('creates its subscription on the given topic when it is missing, starting from now', async () => {
+    const [topic] = await client.createTopic(uniqueName('it'));
+    const subscription = uniqueName('it-created');
+    cleanups.push(
+      () => client.subscription(subscription).delete(),
+      () => topic.delete(),
+    );
+    const sink = new PubSubSink({ connection, topic: topic.name });
+    await sink.send(event(0)); // before the subscription exists: not for it
+    const recorder = new DeliveryRecorder();
+    const source = new PubSubSource({ connection, subscription, topic: topic.name, ackDeadlineSeconds: 20 });
+    await source.start(recorder.handler);
+    const [metadata] = await client.subscription(subscription).getMetadata();
+    expect(metadata.ackDeadlineSeconds).toBe(20);
+    const later = event(1);
+    await sink.send(later);
+    await recorder.waitForIds([String(later.attributes.id)]);
+    await sleep(200);
+    await source.stop();
+    await sink.close();
+    expect(recorder.ids()).toEqual([later.attributes.id]);
   });
 
   it("wraps foreign messages as Eventarc's messagePublished event when asked", async () => {
@@ -152,7 +175,7 @@ describe('PubSubSource', () => {
 
   it('hands out one delivery per ordering key and keeps keys independent', async () => {
     const dest = await topicWithSubscription({ ordered: true });
-    const sink = new PubSubSink({ connection, topic: dest.topic, orderingKeyFromPartitionKey: true });
+    const sink = new PubSubSink({ connection, topic: dest.topic, orderingKeyAttribute: 'partitionkey' });
     const a = Array.from({ length: 5 }, (_, i) => event(i, { partitionkey: 'a' }));
     const b = Array.from({ length: 5 }, (_, i) => event(i, { partitionkey: 'b' }));
     for (let i = 0; i < 5; i++) await Promise.all([sink.send(a[i]!), sink.send(b[i]!)]);
