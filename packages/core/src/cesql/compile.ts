@@ -162,6 +162,8 @@ const OPERATIONS: Record<Exclude<BinaryNode['operator'], 'AND' | 'OR'>, Operatio
 };
 
 function compileBinary(node: BinaryNode, out: Collector): Evaluator {
+  const fast = compileAttributeEqualsString(node, out);
+  if (fast !== undefined) return fast;
   const left = compileNode(node.left, out);
   const right = compileNode(node.right, out);
   switch (node.operator) {
@@ -198,6 +200,27 @@ function compileBinary(node: BinaryNode, out: Collector): Evaluator {
       };
     }
   }
+}
+
+/**
+ * `attr = 'text'` (and `!=`, `<>`), the most common filter shape, as one closure: the same result
+ * as the general path (the attribute is cast to String, which never fails) with fewer calls.
+ */
+function compileAttributeEqualsString(node: BinaryNode, out: Collector): Evaluator | undefined {
+  const { operator, left, right } = node;
+  if (operator !== '=' && operator !== '!=' && operator !== '<>') return undefined;
+  if (left.type !== 'attribute' || right.type !== 'literal' || typeof right.value !== 'string')
+    return undefined;
+  out.attributes.add(left.name);
+  const read = compileAttribute(left.name);
+  const text = right.value;
+  const equal = operator === '=';
+  return (a, ctx) => {
+    const before = ctx.errorCount;
+    const v = read(a, ctx);
+    if (ctx.errorCount !== before) return false;
+    return (v === text || toCesqlString(v) === text) === equal;
+  };
 }
 
 function isArithmetic(operator: BinaryNode['operator']): boolean {
@@ -247,6 +270,8 @@ function compileCall(node: CallNode, out: Collector): Evaluator {
     };
   }
   const args = node.args.map((arg) => compileNode(arg, out));
+  const cast = compileCastCall(node.name, args);
+  if (cast !== undefined) return cast;
   const types = args.map((_, i) => parameterType(fn, i));
   const zero = zeroOf(fn.returns);
   // One argument buffer per call site: evaluation is synchronous and a call site never re-enters
@@ -263,4 +288,32 @@ function compileCall(node: CallNode, out: Collector): Evaluator {
     }
     return call(values, ctx);
   };
+}
+
+/** INT(x), BOOL(x) and STRING(x) as direct casts, without the generic argument handling. */
+function compileCastCall(name: string, args: readonly Evaluator[]): Evaluator | undefined {
+  const arg = args[0];
+  if (args.length !== 1 || arg === undefined) return undefined;
+  switch (name) {
+    case 'INT':
+      return (a, ctx) => {
+        const before = ctx.errorCount;
+        const v = arg(a, ctx);
+        return ctx.errorCount !== before ? 0 : toInteger(v, ctx);
+      };
+    case 'BOOL':
+      return (a, ctx) => {
+        const before = ctx.errorCount;
+        const v = arg(a, ctx);
+        return ctx.errorCount !== before ? false : toBoolean(v, ctx, true);
+      };
+    case 'STRING':
+      return (a, ctx) => {
+        const before = ctx.errorCount;
+        const v = arg(a, ctx);
+        return ctx.errorCount !== before ? '' : toCesqlString(v);
+      };
+    default:
+      return undefined;
+  }
 }

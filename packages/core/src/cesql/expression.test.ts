@@ -93,6 +93,16 @@ describe('evaluation', () => {
     expect(run('true XOR missing')).toEqual({ value: false, errors: ['missingAttribute'] });
   });
 
+  it('compares an attribute with a string literal as the general = does', () => {
+    expect(run("n = '5'", { n: 5 })).toEqual({ value: true, errors: [] });
+    expect(run("flag = 'true'", { flag: true })).toEqual({ value: true, errors: [] });
+    expect(run("type != 'x'")).toEqual({ value: true, errors: [] });
+    expect(run("type <> 'com.example.order.created'")).toEqual({ value: false, errors: [] });
+    expect(run("missing != 'x'")).toEqual({ value: false, errors: ['missingAttribute'] });
+    expect(run("'5' = n", { n: 5 })).toEqual({ value: true, errors: [] });
+    expect(run("'x' = n", { n: 5 })).toEqual({ value: false, errors: ['cast'] });
+  });
+
   it('implements EXISTS on own attributes only', () => {
     expect(run('EXISTS id AND EXISTS source AND EXISTS type AND EXISTS specversion').value).toBe(true);
     expect(run('EXISTS constructor')).toEqual({ value: false, errors: [] });

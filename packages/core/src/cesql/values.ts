@@ -66,13 +66,17 @@ export function parseInteger(text: string): number | undefined {
   const first = text.charCodeAt(0);
   if (first === 0x2b || first === 0x2d) i = 1; // + or -
   if (i === n) return undefined;
+  // Accumulate digits by hand (no Number() call, no allocation); a JS number holds any value up
+  // to 2^53 exactly, so checking the range once per digit is enough.
+  let magnitude = 0;
   for (let k = i; k < n; k++) {
-    const c = text.charCodeAt(k);
-    if (c < 0x30 || c > 0x39) return undefined;
+    const digit = text.charCodeAt(k) - 0x30;
+    if (digit < 0 || digit > 9) return undefined;
+    magnitude = magnitude * 10 + digit;
+    if (magnitude > 2147483648) return undefined;
   }
-  const value = Number(text);
-  if (value > INT_MAX || value < INT_MIN) return undefined;
-  return value | 0;
+  const value = first === 0x2d ? -magnitude : magnitude;
+  return value > INT_MAX ? undefined : value | 0;
 }
 
 /** Implicit or explicit cast to Integer (spec §3.7). */
