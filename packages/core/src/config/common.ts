@@ -31,26 +31,28 @@ export const DEFAULT_NAMESPACE = 'default';
  * ObjectMeta. Fields a cluster fills in (uid, resourceVersion, managedFields, ...) are accepted and
  * ignored, so a manifest exported with `kubectl get -o yaml` loads as it is.
  */
-export const metadataSchema = z.strictObject({
-  name: resourceNameSchema.describe('Name, unique per kind and namespace.'),
-  namespace: namespaceSchema.default(DEFAULT_NAMESPACE).describe('Namespace; "default" when absent.'),
-  labels: z.record(z.string(), z.string()).optional(),
-  annotations: z
-    .record(z.string(), z.string())
-    .optional()
-    .describe('Annotations; meshgate reads the `meshgate.io/` ones it documents and refuses unknown ones.'),
-  generateName: z.string().optional(),
-  uid: z.string().optional(),
-  resourceVersion: z.string().optional(),
-  generation: z.number().optional(),
-  creationTimestamp: z.unknown().optional(),
-  deletionTimestamp: z.unknown().optional(),
-  deletionGracePeriodSeconds: z.number().optional(),
-  finalizers: z.array(z.string()).optional(),
-  ownerReferences: z.array(z.unknown()).optional(),
-  managedFields: z.array(z.unknown()).optional(),
-  selfLink: z.string().optional(),
-});
+export const metadataSchema = z
+  .strictObject({
+    name: resourceNameSchema.describe('Name, unique per kind and namespace.'),
+    namespace: namespaceSchema.default(DEFAULT_NAMESPACE).describe('Namespace; "default" when absent.'),
+    labels: z.record(z.string(), z.string()).optional(),
+    annotations: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('Annotations; meshgate reads the `meshgate.io/` ones it documents and refuses unknown ones.'),
+    generateName: z.string().optional(),
+    uid: z.string().optional(),
+    resourceVersion: z.string().optional(),
+    generation: z.number().optional(),
+    creationTimestamp: z.unknown().optional(),
+    deletionTimestamp: z.unknown().optional(),
+    deletionGracePeriodSeconds: z.number().optional(),
+    finalizers: z.array(z.string()).optional(),
+    ownerReferences: z.array(z.unknown()).optional(),
+    managedFields: z.array(z.unknown()).optional(),
+    selfLink: z.string().optional(),
+  })
+  .meta({ id: 'ObjectMeta' });
 export type ResourceMetadata = z.output<typeof metadataSchema>;
 
 /**
@@ -81,7 +83,8 @@ export const kReferenceSchema = z
   .refine((ref) => ref.apiVersion !== undefined || ref.group !== undefined, {
     message: 'apiVersion is required',
     path: ['apiVersion'],
-  });
+  })
+  .meta({ id: 'KReference' });
 export type KReference = z.output<typeof kReferenceSchema>;
 
 function isAbsoluteHttpUrl(text: string): boolean {
@@ -124,37 +127,40 @@ export const destinationSchema = z
         path: ['uri'],
       });
     }
-  });
+  })
+  .meta({ id: 'Destination' });
 export type Destination = z.output<typeof destinationSchema>;
 
 /**
  * Knative DeliverySpec. Trigger `delivery` replaces Broker `delivery` as a whole.
  * @see https://github.com/knative/specs/blob/main/specs/eventing/control-plane.md#deliveryspec
  */
-export const deliverySpecSchema = z.strictObject({
-  deadLetterSink: destinationSchema.optional().describe('Where an event goes after the last retry failed.'),
-  retry: z.int().min(0).optional().describe('Retries after the first attempt (default 0: no retry).'),
-  backoffPolicy: z.enum(['linear', 'exponential']).optional().describe('Default exponential.'),
-  backoffDelay: isoDurationSchema.optional().describe('Base delay between retries, e.g. PT0.2S.'),
-  timeout: isoDurationSchema
-    .refine((t) => {
-      try {
-        return parseIsoDuration(t) > 0;
-      } catch {
-        return true; // already reported as not a duration
-      }
-    }, 'must be greater than zero')
-    .optional()
-    .describe('Per-attempt timeout, e.g. PT10S.'),
-  retryAfterMax: isoDurationSchema.optional().describe('Cap on a subscriber Retry-After; absent: ignored.'),
-  backoffMax: isoDurationSchema
-    .optional()
-    .describe('Cap on the computed backoff (Knative 1.24 delivery-backoff-max).'),
-  format: z
-    .enum(['json', 'binary'])
-    .optional()
-    .describe('Wire format: binary (default) or json (structured).'),
-});
+export const deliverySpecSchema = z
+  .strictObject({
+    deadLetterSink: destinationSchema.optional().describe('Where an event goes after the last retry failed.'),
+    retry: z.int().min(0).optional().describe('Retries after the first attempt (default 0: no retry).'),
+    backoffPolicy: z.enum(['linear', 'exponential']).optional().describe('Default exponential.'),
+    backoffDelay: isoDurationSchema.optional().describe('Base delay between retries, e.g. PT0.2S.'),
+    timeout: isoDurationSchema
+      .refine((t) => {
+        try {
+          return parseIsoDuration(t) > 0;
+        } catch {
+          return true; // already reported as not a duration
+        }
+      }, 'must be greater than zero')
+      .optional()
+      .describe('Per-attempt timeout, e.g. PT10S.'),
+    retryAfterMax: isoDurationSchema.optional().describe('Cap on a subscriber Retry-After; absent: ignored.'),
+    backoffMax: isoDurationSchema
+      .optional()
+      .describe('Cap on the computed backoff (Knative 1.24 delivery-backoff-max).'),
+    format: z
+      .enum(['json', 'binary'])
+      .optional()
+      .describe('Wire format: binary (default) or json (structured).'),
+  })
+  .meta({ id: 'DeliverySpec' });
 export type DeliverySpec = z.output<typeof deliverySpecSchema>;
 
 /** CloudEvents attribute name: lower-case letters and digits. */
@@ -175,24 +181,28 @@ export const attributesFilterSchema = z.strictObject({
 /** One Subscriptions API filter (Knative `spec.filters[]`); its type lives with the filter compiler. */
 export type { SubscriptionsApiFilter };
 
-export const subscriptionsApiFilterSchema: z.ZodType<SubscriptionsApiFilter> = z.lazy(() =>
-  z.strictObject({
-    exact: attributeMapSchema.optional().describe('{attribute: value}: the value equals.'),
-    prefix: attributeMapSchema.optional().describe('{attribute: value}: the value starts with.'),
-    suffix: attributeMapSchema.optional().describe('{attribute: value}: the value ends with.'),
-    all: z.array(subscriptionsApiFilterSchema).optional().describe('Every filter passes.'),
-    any: z.array(subscriptionsApiFilterSchema).optional().describe('One filter passes.'),
-    not: subscriptionsApiFilterSchema.optional().describe('The filter does not pass.'),
-    cesql: z.string().optional().describe('A CloudEvents SQL v1 boolean expression.'),
-  }),
-);
+export const subscriptionsApiFilterSchema: z.ZodType<SubscriptionsApiFilter> = z
+  .lazy(() =>
+    z.strictObject({
+      exact: attributeMapSchema.optional().describe('{attribute: value}: the value equals.'),
+      prefix: attributeMapSchema.optional().describe('{attribute: value}: the value starts with.'),
+      suffix: attributeMapSchema.optional().describe('{attribute: value}: the value ends with.'),
+      all: z.array(subscriptionsApiFilterSchema).optional().describe('Every filter passes.'),
+      any: z.array(subscriptionsApiFilterSchema).optional().describe('One filter passes.'),
+      not: subscriptionsApiFilterSchema.optional().describe('The filter does not pass.'),
+      cesql: z.string().optional().describe('A CloudEvents SQL v1 boolean expression.'),
+    }),
+  )
+  .meta({ id: 'SubscriptionsApiFilter' });
 
 export const filtersSchema = z.array(subscriptionsApiFilterSchema);
 
 /** CloudEvents overrides a source applies to every event (Knative `ceOverrides`). */
-export const ceOverridesSchema = z.strictObject({
-  extensions: z.record(attributeNameSchema, z.string()).optional(),
-});
+export const ceOverridesSchema = z
+  .strictObject({
+    extensions: z.record(attributeNameSchema, z.string()).optional(),
+  })
+  .meta({ id: 'CloudEventOverrides' });
 
 /** Content mode on the wire. */
 export const contentModeSchema = z.enum(['binary', 'structured']);

@@ -158,24 +158,26 @@ const bootstrapServersSchema = z
   .transform((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()) : v))
   .describe('Kafka bootstrap servers, host:port.');
 
-export const kafkaNetSchema = z.strictObject({
-  sasl: z
-    .strictObject({
-      enable: z.boolean().default(false),
-      user: knativeSecretSchema,
-      password: knativeSecretSchema,
-      type: knativeSecretSchema.describe('PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (default PLAIN).'),
-    })
-    .optional(),
-  tls: z
-    .strictObject({
-      enable: z.boolean().default(false),
-      cert: knativeSecretSchema,
-      key: knativeSecretSchema,
-      caCert: knativeSecretSchema,
-    })
-    .optional(),
-});
+export const kafkaNetSchema = z
+  .strictObject({
+    sasl: z
+      .strictObject({
+        enable: z.boolean().default(false),
+        user: knativeSecretSchema,
+        password: knativeSecretSchema,
+        type: knativeSecretSchema.describe('PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (default PLAIN).'),
+      })
+      .optional(),
+    tls: z
+      .strictObject({
+        enable: z.boolean().default(false),
+        cert: knativeSecretSchema,
+        key: knativeSecretSchema,
+        caCert: knativeSecretSchema,
+      })
+      .optional(),
+  })
+  .meta({ id: 'KafkaNet' });
 export type KafkaNet = z.output<typeof kafkaNetSchema>;
 
 export interface KafkaSourceSettings {

@@ -27,14 +27,16 @@ const connectionNameSchema = resourceNameSchema.describe('Name of a Connection i
 const hostPortList = z.array(z.string().min(1)).min(1);
 
 /** TLS to a middleware or a peer. PEM contents come through secrets (env or file). */
-export const tlsSchema = z.strictObject({
-  enable: z.boolean().default(true),
-  caCert: secretSchema.optional().describe('PEM CA bundle to trust (default: system CAs).'),
-  cert: secretSchema.optional().describe('PEM client certificate (mTLS).'),
-  key: secretSchema.optional().describe('PEM client key (mTLS).'),
-  serverName: z.string().optional(),
-  insecureSkipVerify: z.boolean().default(false),
-});
+export const tlsSchema = z
+  .strictObject({
+    enable: z.boolean().default(true),
+    caCert: secretSchema.optional().describe('PEM CA bundle to trust (default: system CAs).'),
+    cert: secretSchema.optional().describe('PEM client certificate (mTLS).'),
+    key: secretSchema.optional().describe('PEM client key (mTLS).'),
+    serverName: z.string().optional(),
+    insecureSkipVerify: z.boolean().default(false),
+  })
+  .meta({ id: 'Tls' });
 export type TlsSettings = z.output<typeof tlsSchema>;
 
 // ---------------------------------------------------------------------------------------------

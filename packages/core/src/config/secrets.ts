@@ -136,7 +136,8 @@ export const secretSchema = z
     return 'env' in from
       ? new SecretValue({ kind: 'env', name: from.env })
       : new SecretValue({ kind: 'file', path: from.file });
-  });
+  })
+  .meta({ id: 'Secret' });
 
 /** Knative's `SecretValueFromSource`: only `{secretKeyRef}` in Knative, here any secret form. */
 export const secretValueFromSourceSchema = secretSchema;
