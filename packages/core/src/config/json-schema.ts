@@ -30,7 +30,7 @@ export function configJsonSchema(): JsonObject {
     definitions[kind] = alternatives[i];
     return {
       if: { properties: { kind: { const: kind } }, required: ['kind'] },
-      // biome-ignore lint/style/useNamingConvention: JSON Schema keyword
+      // biome-ignore lint/suspicious/noThenProperty: `then` is a JSON Schema keyword
       then: { $ref: `#/definitions/${kind}` },
     };
   });
