@@ -8,3 +8,4 @@ export * from './filter/index.js';
 export * from './delivery/index.js';
 export * from './router/index.js';
 export * from './config/index.js';
+export * from './federation/index.js';

@@ -1,0 +1,117 @@
+/**
+ * Drops events a receiver has already accepted: retries across a peer link (an answer lost
+ * after the event was accepted, a channel redelivering after a gateway restart) send the same
+ * event again. Keyed by (source, id), which CloudEvents makes unique per distinct event.
+ *
+ * Memory is bounded twice: an entry expires `windowMs` after it was accepted, and beyond
+ * `maxEntries` the oldest entries are evicted first. The effective window is therefore the
+ * shorter of `windowMs` and `maxEntries / accepted events per second`; a duplicate arriving
+ * later than that is accepted again (at-least-once, never loss). An entry costs roughly
+ * 100 bytes plus the length of its source and id.
+ *
+ * @see https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/spec.md#id
+ */
+import { ConfigError } from '../errors.js';
+import { eventKey, type MeshEvent } from '../event/mesh-event.js';
+
+/** Ten minutes: longer than Knative's default retry schedule (10 retries, exponential from 0.2 s, ~3.4 min). */
+export const DEFAULT_DEDUP_WINDOW_MS = 10 * 60_000;
+/** About 15 MB of keys at typical source and id lengths. */
+export const DEFAULT_DEDUP_MAX_ENTRIES = 100_000;
+
+export interface DedupWindowOptions {
+  /** How long an accepted (source, id) is remembered, in ms (default 10 min). */
+  windowMs?: number;
+  /** How many keys are remembered at most; the oldest go first (default 100,000). */
+  maxEntries?: number;
+  /** Milliseconds clock, injectable for tests. */
+  now?: () => number;
+}
+
+export interface DedupCounters {
+  /** First arrivals, recorded. */
+  accepted: number;
+  /** Arrivals dropped because their key was already recorded. */
+  duplicates: number;
+  /** Keys dropped because they were older than the window. */
+  expired: number;
+  /** Keys dropped early because the window was full. */
+  evicted: number;
+}
+
+export class DedupWindow {
+  readonly windowMs: number;
+  readonly maxEntries: number;
+  readonly counters: DedupCounters = { accepted: 0, duplicates: 0, expired: 0, evicted: 0 };
+  readonly #now: () => number;
+  /** key → time accepted. A Map iterates in insertion order, which is acceptance order: oldest first. */
+  readonly #entries = new Map<string, number>();
+
+  constructor(options: DedupWindowOptions = {}) {
+    this.windowMs = positive(options.windowMs ?? DEFAULT_DEDUP_WINDOW_MS, 'windowMs');
+    this.maxEntries = positive(options.maxEntries ?? DEFAULT_DEDUP_MAX_ENTRIES, 'maxEntries');
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Keys currently remembered. */
+  get size(): number {
+    this.#expire(this.#now());
+    return this.#entries.size;
+  }
+
+  /**
+   * True when the event's (source, id) was already accepted within the window (a duplicate: drop
+   * it). Otherwise records it as accepted now and answers false.
+   */
+  seen(event: MeshEvent): boolean {
+    const now = this.#now();
+    this.#expire(now);
+    const key = eventKey(event);
+    if (this.#entries.has(key)) {
+      this.counters.duplicates++;
+      return true;
+    }
+    this.#entries.set(key, now);
+    this.counters.accepted++;
+    while (this.#entries.size > this.maxEntries) {
+      const oldest = this.#entries.keys().next().value as string;
+      this.#entries.delete(oldest);
+      this.counters.evicted++;
+    }
+    return false;
+  }
+
+  /** Whether the event's key is remembered, without recording anything. */
+  has(event: MeshEvent): boolean {
+    this.#expire(this.#now());
+    return this.#entries.has(eventKey(event));
+  }
+
+  /**
+   * Forgets the event's key: call it when an event that `seen` accepted could not be kept after
+   * all (the channel refused it), so that the sender's retry is not dropped as a duplicate.
+   */
+  forget(event: MeshEvent): boolean {
+    return this.#entries.delete(eventKey(event));
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+
+  /** Drops entries from the oldest end while they are outside the window: amortised O(1). */
+  #expire(now: number): void {
+    const limit = now - this.windowMs;
+    for (const [key, at] of this.#entries) {
+      if (at > limit) return;
+      this.#entries.delete(key);
+      this.counters.expired++;
+    }
+  }
+}
+
+function positive(value: number, name: string): number {
+  if (Number.isFinite(value) && value > 0) return value;
+  const message = `must be a positive number, got ${value}`;
+  throw new ConfigError(`invalid dedup ${name}: ${message}`, [{ path: name, message }]);
+}
