@@ -28,3 +28,9 @@ export {
   kymaLegacyResponseBody,
   kymaLegacyToEvent,
 } from './kyma.js';
+export {
+  type CloudEventsReceiverOptions,
+  createCloudEventsReceiver,
+  DEFAULT_MAX_BODY_BYTES,
+  type ReceivedRequest,
+} from './receiver.js';
