@@ -42,7 +42,9 @@ export function grpcCode(err: unknown): number | undefined {
 /** A MeshgateError for a failed Pub/Sub call; the original error is kept as `cause`. */
 export function toPubSubError(err: unknown, ctx: PubSubErrorContext): MeshgateError {
   if (err instanceof MeshgateError) return err;
-  const detail = err instanceof Error ? err.message : String(err);
+  const full = err instanceof Error ? err.message : String(err);
+  // gax appends every retried attempt's error; the first line says what went wrong.
+  const detail = full.length > 300 ? `${full.slice(0, 300)}...` : full;
   const where = `Pub/Sub connection "${ctx.connection}": ${ctx.action} ${ctx.object}`;
   switch (grpcCode(err)) {
     case Status.NOT_FOUND:

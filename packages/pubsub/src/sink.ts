@@ -38,6 +38,11 @@ export interface PubSubSinkOptions {
   defaultOrderingKey?: string;
   /** Publisher batching: how long a publish may wait for others to share its request. Default 5 ms. */
   maxBatchDelayMs?: number;
+  /**
+   * How long one publish may take, retries included, before it rejects with a retriable
+   * NOT_CONNECTED. Default 30000 ms (the client library's own default is 10 minutes).
+   */
+  publishTimeoutMs?: number;
   /** Most messages in one publish request. Default 100. */
   maxBatchMessages?: number;
 }
@@ -66,6 +71,7 @@ export class PubSubSink implements Sink {
     this.defaultOrderingKey = options.defaultOrderingKey === '' ? undefined : options.defaultOrderingKey;
     this.topic = options.connection.client.topic(this.topicName, {
       messageOrdering: this.orderingKeyAttribute !== undefined || this.defaultOrderingKey !== undefined,
+      gaxOpts: { timeout: options.publishTimeoutMs ?? 30_000 },
       batching: {
         maxMilliseconds: options.maxBatchDelayMs ?? 5,
         maxMessages: options.maxBatchMessages ?? 100,

@@ -80,6 +80,7 @@ interface Held {
 
 const MAX_DELAY_MS = 10 * 60 * 1000;
 const ORDER_RESET_MS = 30_000;
+const METADATA_TIMEOUT_MS = 10_000;
 
 /** Pulls CloudEvents from a Pub/Sub subscription. */
 export class PubSubSource implements Source {
@@ -98,6 +99,7 @@ export class PubSubSource implements Source {
   private state: ComponentStatus = { state: 'stopped', reason: 'not started' };
   private stopping = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
   private reconnectDelay: number;
 
   constructor(options: PubSubSourceOptions) {
@@ -136,10 +138,7 @@ export class PubSubSource implements Source {
           ackDeadlineSeconds: this.options.ackDeadlineSeconds ?? 60,
         });
       }
-      const [metadata] = await this.options.connection.client
-        .subscription(this.subscriptionName)
-        .getMetadata();
-      this.topic = metadata.topic ?? undefined;
+      await this.readTopic();
     } catch (err) {
       const error = toPubSubError(err, this.context('open'));
       if (isNotFound(err) || !error.retriable || error.code === 'NOT_FOUND') {
@@ -148,8 +147,46 @@ export class PubSubSource implements Source {
         throw error;
       }
       this.warn(`${error.message}; pulling anyway, the client library retries`, err);
+      this.degrade(error.message);
     }
     this.open();
+  }
+
+  /** Learns the subscription's topic (for wrapped messages' `source`); proves it is reachable. */
+  private async readTopic(): Promise<void> {
+    const [metadata] = await this.options.connection.client
+      .subscription(this.subscriptionName)
+      .getMetadata({ timeout: METADATA_TIMEOUT_MS });
+    this.topic = metadata.topic ?? undefined;
+  }
+
+  /**
+   * Shows the source degraded, and probes the subscription with backoff until it answers again
+   * (a message arriving also proves it). The client library keeps retrying the stream meanwhile.
+   */
+  private degrade(reason: string): void {
+    this.state = { state: 'degraded', reason };
+    if (this.probeTimer !== undefined || this.stopping) return;
+    let delay = this.options.reconnect?.initialMs ?? 250;
+    const probe = () => {
+      this.probeTimer = setTimeout(() => {
+        this.readTopic().then(
+          () => {
+            this.probeTimer = undefined;
+            if (!this.stopping && this.state.state === 'degraded') this.state = { state: 'ready' };
+          },
+          () => {
+            if (this.stopping) {
+              this.probeTimer = undefined;
+              return;
+            }
+            delay = Math.min(delay * 2, this.options.reconnect?.maxMs ?? 30_000);
+            probe();
+          },
+        );
+      }, delay);
+    };
+    probe();
   }
 
   private open(): void {
@@ -162,18 +199,18 @@ export class PubSubSource implements Source {
     subscription.on('message', (message: Message) => this.onMessage(message));
     subscription.on('error', (err: unknown) => {
       const error = toPubSubError(err, this.context('pull from'));
-      this.state = { state: 'degraded', reason: error.message };
       this.warn(error.message, err);
+      this.degrade(error.message);
     });
     subscription.on('close', () => {
       if (this.stopping || this.subscription !== subscription) return;
       // The stream gave up (a non-retriable status): reopen with backoff, keep held messages
       // (their acks go through the client, which reconnects too).
       quiet(subscription);
-      this.state = { state: 'degraded', reason: this.state.reason ?? 'the streaming pull closed' };
+      this.degrade(this.state.reason ?? 'the streaming pull closed');
       this.scheduleReconnect();
     });
-    if (this.state.state === 'starting' || this.state.state === 'degraded') this.state = { state: 'ready' };
+    if (this.state.state === 'starting') this.state = { state: 'ready' };
   }
 
   private scheduleReconnect(): void {
@@ -306,6 +343,8 @@ export class PubSubSource implements Source {
     if (this.handler === undefined) return;
     this.stopping = true;
     if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
+    if (this.probeTimer !== undefined) clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
     // Deliveries waiting out a nack delay are due for redelivery anyway: nack them now.
     for (const held of [...this.held]) {
       if (held.delayTimer !== undefined) {

@@ -60,6 +60,21 @@ describe('PubSubSink', () => {
     expect(sink.status().state).toBe('stopped');
   });
 
+  it('rejects with a retriable NOT_CONNECTED when Pub/Sub is unreachable, and shows degraded', async () => {
+    const nowhere = createPubSubConnection({
+      name: 'nowhere',
+      projectId: 'meshgate-test',
+      emulatorHost: '127.0.0.1:9',
+    });
+    const sink = new PubSubSink({ connection: nowhere, topic: 'orders', publishTimeoutMs: 1000 });
+    const err = await sink.send(event(1)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'NOT_CONNECTED', retriable: true });
+    expect((err as Error).message).toContain('"nowhere"');
+    expect(sink.status().state).toBe('degraded');
+    await sink.close().catch(() => {});
+    await nowhere.close();
+  });
+
   it('refuses an invalid event before publishing', async () => {
     const dest = await topicWithSubscription();
     const sink = new PubSubSink({ connection, topic: dest.topic });
