@@ -138,6 +138,13 @@ describe('evaluation', () => {
     expect(run("lower('ÀB') = 'àb'").value).toBe(true);
   });
 
+  it('evaluates the longest accepted chains without exhausting the stack', () => {
+    const chain = Array.from({ length: 999 }, (_, i) => `n = ${i}`).join(' OR ');
+    expect(run(chain, { n: 998 })).toEqual({ value: true, errors: [] });
+    const sum = Array(1000).fill('1').join(' + ');
+    expect(run(sum)).toEqual({ value: 1000, errors: [] });
+  });
+
   it('gives readable error messages', () => {
     const result = parseCesql("missing = 1 OR INT('x') = 0").evaluate(event());
     expect(result.errors.map(String)).toEqual(["missingAttribute: the event has no attribute 'missing'"]);

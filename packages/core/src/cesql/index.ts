@@ -16,8 +16,9 @@
  * - Errors: a parse error is thrown at parse time. Math, cast, missing attribute, missing
  *   function and function evaluation errors are returned in `CesqlResult.errors` next to a value
  *   that is always defined (the zero value of the failing operator's type).
- * - Precedence follows spec §3.6 literally: AND, OR and XOR share one level, left to right;
- *   NOT binds tighter than comparisons (`NOT a = b` is `(NOT a) = b`). Use parentheses.
+ * - Precedence follows spec §3.6 and its reference grammar (as Knative does): AND, OR and XOR
+ *   share one level, grouped to the right (`a AND b OR c` is `a AND (b OR c)`); NOT binds
+ *   tighter than comparisons (`NOT a = b` is `(NOT a) = b`). Use parentheses.
  * - Built-ins: INT, BOOL, STRING, LENGTH, CONCAT, CONCAT_WS, LOWER, UPPER, TRIM, LEFT, RIGHT,
  *   SUBSTRING (2 and 3 arguments), ABS. Function names and keywords are case-insensitive.
  * - Speed: an expression compiles once into closures; `cesqlMatches` allocates nothing.

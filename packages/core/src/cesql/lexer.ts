@@ -105,9 +105,11 @@ export function tokenize(text: string): Token[] {
 }
 
 /**
- * Reads a string literal starting at the quote at `start`. Per spec §2.2 the only escape is the
- * delimiting quote preceded by a backslash (`\'` in '...', `\"` in "..."); every other backslash is
- * kept as written, which is what lets LIKE patterns such as 'a\%b' reach the LIKE operator intact.
+ * Reads a string literal starting at the quote at `start`. As in the spec's reference lexer
+ * (cesql/CESQLLexer.g4) a backslash always pairs with the character after it, so `'a\\'` is
+ * a complete literal. Per spec §2.2 the only escape that changes the value is the delimiting quote
+ * (`\'` in '...', `\"` in "..."); every other pair is kept as written, which is what lets LIKE
+ * patterns such as 'a\%b' reach the LIKE operator intact.
  */
 function readString(text: string, start: number, line: number, column: number): Token {
   const quote = text.charCodeAt(start);
@@ -116,10 +118,12 @@ function readString(text: string, start: number, line: number, column: number): 
   let chunk = i;
   while (i < text.length) {
     const c = text.charCodeAt(i);
-    if (c === 0x5c && text.charCodeAt(i + 1) === quote) {
-      value += text.slice(chunk, i) + text[i + 1];
+    if (c === 0x5c && i + 1 < text.length) {
+      if (text.charCodeAt(i + 1) === quote) {
+        value += text.slice(chunk, i) + text[i + 1];
+        chunk = i + 2;
+      }
       i += 2;
-      chunk = i;
       continue;
     }
     if (c === quote) {

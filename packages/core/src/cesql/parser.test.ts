@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CesqlNode } from './ast.js';
 import { CesqlParseError } from './errors.js';
-import { MAX_DEPTH, parseToTree } from './parser.js';
+import { MAX_DEPTH, MAX_NESTING, parseToTree } from './parser.js';
 
 /** A compact, fully parenthesized rendering of a tree, to check precedence and associativity. */
 function show(node: CesqlNode): string {
@@ -46,9 +46,10 @@ describe('CESQL parser: precedence (spec §3.6)', () => {
     expect(tree('10 - 2 - 3')).toBe('((10 - 2) - 3)');
   });
 
-  it('puts AND, OR and XOR on one level, left to right', () => {
-    expect(tree('a OR b AND c')).toBe('((a OR b) AND c)');
-    expect(tree('a AND b OR c XOR d')).toBe('(((a AND b) OR c) XOR d)');
+  it('puts AND, OR and XOR on one level, grouped to the right like the reference grammar', () => {
+    expect(tree('a OR b AND c')).toBe('(a OR (b AND c))');
+    expect(tree('a AND b OR c XOR d')).toBe('(a AND (b OR (c XOR d)))');
+    expect(tree('(a AND b) OR c')).toBe('((a AND b) OR c)');
     expect(tree('a = 1 AND b = 2')).toBe('((a = 1) AND (b = 2))');
   });
 
@@ -89,6 +90,9 @@ describe('CESQL parser: literals and names', () => {
     expect(tree(`"a'b\\"c"`)).toBe(`'a'b"c'`);
     expect(tree(`'a\\%b\\c'`)).toBe(`'a\\%b\\c'`);
     expect(tree(`''`)).toBe(`''`);
+    // A backslash pairs with the next character (reference lexer), so this literal is complete.
+    expect(tree(`'a\\\\' = x`)).toBe(`('a\\\\' = x)`);
+    expect(tree(`"\\'"`)).toBe(`'\\''`);
   });
 
   it('treats keywords, booleans and function names case-insensitively and lower-cases attributes', () => {
@@ -137,22 +141,23 @@ describe('CESQL parser: errors name what and where', () => {
     expect(err.message).toContain(`line ${line}, column ${column}`);
   });
 
-  it('refuses nesting deeper than the limit instead of exhausting the stack', () => {
-    const deepParens = `${'('.repeat(MAX_DEPTH + 5)}1${')'.repeat(MAX_DEPTH + 5)}`;
-    expect(parseError(deepParens).message).toMatch(/nests deeper than/);
-    expect(parseError('('.repeat(100_000)).message).toMatch(/nests deeper than/);
-    expect(parseError('NOT '.repeat(100_000) + 'true').message).toMatch(/nests deeper than/);
-    expect(parseError('-'.repeat(100_000) + 'a').message).toMatch(/nests deeper than/);
-    expect(parseError(Array(100_000).fill('1').join(' + ')).message).toMatch(/nests deeper than/);
-    expect(parseError(`${'f('.repeat(MAX_DEPTH + 1)}1${')'.repeat(MAX_DEPTH + 1)}`).message).toMatch(
-      /nests deeper than/,
+  it('refuses nesting deeper than the limits instead of exhausting the stack', () => {
+    const deepParens = `${'('.repeat(MAX_NESTING + 5)}1${')'.repeat(MAX_NESTING + 5)}`;
+    expect(parseError(deepParens).message).toMatch(/nests parentheses or operators deeper than 200/);
+    expect(parseError('('.repeat(100_000)).message).toMatch(/nests parentheses/);
+    expect(parseError('NOT '.repeat(100_000) + 'true').message).toMatch(/nests parentheses/);
+    expect(parseError('-'.repeat(100_000) + 'a').message).toMatch(/nests parentheses/);
+    expect(parseError(`${'f('.repeat(MAX_NESTING + 1)}1${')'.repeat(MAX_NESTING + 1)}`).message).toMatch(
+      /nests parentheses/,
     );
+    expect(parseError(Array(100_000).fill('1').join(' + ')).message).toMatch(/nests deeper than 1000/);
+    expect(parseError(Array(100_000).fill('a').join(' OR ')).message).toMatch(/nests deeper than 1000/);
   });
 
   it('accepts wide expressions that are not deep', () => {
     const wide = `a IN (${Array.from({ length: 5000 }, (_, i) => i).join(', ')})`;
     expect(parseToTree(wide).type).toBe('in');
-    const flat = Array.from({ length: 100 }, (_, i) => `(x = ${i})`).join(' OR ');
-    expect(parseToTree(flat).depth).toBeLessThanOrEqual(MAX_DEPTH);
+    const chain = Array.from({ length: MAX_DEPTH - 1 }, (_, i) => `x = ${i}`).join(' OR ');
+    expect(parseToTree(chain).depth).toBe(MAX_DEPTH);
   });
 });

@@ -6,15 +6,20 @@
  * and no runtime dependency (the reference implementations use ANTLR, which we do not want in
  * the core package).
  *
- * Precedence, loosest first, as listed in spec §3.6 (levels are left-associative, "evaluated left
- * to right when the precedence is equal"):
- *   1. AND, OR, XOR (one level: `a OR b AND c` is `(a OR b) AND c`, unlike ISO SQL)
- *   2. = != <> >= <= > <
+ * Precedence, loosest first, as in spec §3.6 and the spec's reference ANTLR grammar
+ * (cesql/CESQLParser.g4, which Knative's CESQL filter runs on):
+ *   1. AND, OR, XOR: one level, grouped to the right like the reference grammar's
+ *      `<assoc=right>`: `a AND b OR c` is `a AND (b OR c)` (unlike ISO SQL, where AND binds
+ *      tighter). Operands are still evaluated left to right, with short-circuits.
+ *   2. = != <> >= <= > <  (left-associative, as are the levels below)
  *   3. + -
  *   4. * / %
  *   5. [NOT] LIKE 'pattern', [NOT] IN (set)  (postfix, applied to a unary expression)
  *   6. NOT x, -x  (so `NOT a = b` is `(NOT a) = b`; write `NOT (a = b)` or `a != b`)
  *   7. literals, attributes, EXISTS attr, function calls, ( expression )
+ *
+ * Unlike the reference lexer, a sign is only part of an integer literal where a value is
+ * expected, so `4-1` is a subtraction rather than two adjacent integers.
  *
  * @see https://github.com/cloudevents/spec/blob/main/cesql/spec.md#2-language-syntax
  * @see https://github.com/cloudevents/spec/blob/main/cesql/spec.md#36-evaluation-of-the-expression
@@ -24,10 +29,16 @@ import { CesqlParseError } from './errors.js';
 import { type Token, tokenize } from './lexer.js';
 
 /**
- * Deepest syntax tree accepted. Far above any real filter, low enough that compiling and
- * evaluating (both recursive) can never exhaust the stack, whatever text is given.
+ * Deepest syntax tree accepted (a chain of 999 ORs is that deep). Far above any real filter, low
+ * enough that compiling and evaluating (both recursive) can never exhaust the stack.
  */
-export const MAX_DEPTH = 200;
+export const MAX_DEPTH = 1000;
+
+/**
+ * Deepest nesting of parentheses, unary operators and argument lists, which the parser reads
+ * recursively (several stack frames per level).
+ */
+export const MAX_NESTING = 200;
 
 const INT_MAX = 2147483647;
 const INT_MIN = -2147483648;
@@ -60,16 +71,23 @@ class Parser {
     return node;
   }
 
-  // Level 1: AND, OR, XOR.
+  // Level 1: AND, OR, XOR: one level, grouped to the right as the reference grammar does.
+  // Read as a flat list and folded from the right, so long chains cost no parser recursion.
   private parseLogic(): CesqlNode {
-    let left = this.parseComparison();
+    const operands = [this.parseComparison()];
+    const operators: Token[] = [];
     for (;;) {
       const op = this.keywordOf(this.peek());
-      if (op === undefined || !LOGIC_OPERATORS.has(op)) return left;
-      const token = this.next();
-      const right = this.parseComparison();
-      left = this.binary(op as BinaryOperator, left, right, token);
+      if (op === undefined || !LOGIC_OPERATORS.has(op)) break;
+      operators.push(this.next());
+      operands.push(this.parseComparison());
     }
+    let node = operands[operands.length - 1]!;
+    for (let i = operators.length - 1; i >= 0; i--) {
+      const token = operators[i]!;
+      node = this.binary(token.text.toUpperCase() as BinaryOperator, operands[i]!, node, token);
+    }
+    return node;
   }
 
   // Level 2: comparisons.
@@ -285,7 +303,9 @@ class Parser {
   }
 
   private nested<T>(at: Token, parse: () => T): T {
-    if (++this.nesting > MAX_DEPTH) this.fail(at, `the expression nests deeper than ${MAX_DEPTH} levels`);
+    if (++this.nesting > MAX_NESTING) {
+      this.fail(at, `the expression nests parentheses or operators deeper than ${MAX_NESTING} levels`);
+    }
     try {
       return parse();
     } finally {
