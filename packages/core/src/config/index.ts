@@ -53,3 +53,6 @@ export {
 export { type ResolvedDestination, resolveDestination } from './resolve.js';
 export type { Located, ResourceOrigin } from './resource.js';
 export { describeSecretSource, type SecretSource, SecretValue, secretKeyRefEnvName } from './secrets.js';
+export { type ConfigDiff, diffConfig, isEmptyDiff, type ResourceChanges } from './diff.js';
+export { CONFIG_SCHEMA_ID, configJsonSchema } from './json-schema.js';
+export { type ConfigWatcher, type WatchHandlers, type WatchOptions, watchConfig } from './watch.js';

@@ -1,0 +1,89 @@
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ConfigError } from '../errors.js';
+import { type ConfigDiff, type ConfigWatcher, type LoadedConfig, loadConfig, watchConfig } from './index.js';
+
+const broker = 'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata: {name: b}\n';
+const trigger = (name: string) =>
+  `---\napiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata: {name: ${name}}\nspec: {broker: b, subscriber: {uri: "http://127.0.0.1:1/"}}\n`;
+
+/** Collects what the watcher reports; `next()` waits for the next report. */
+function recorder() {
+  const events: ({ config: LoadedConfig; diff: ConfigDiff } | { error: ConfigError })[] = [];
+  const waiters: (() => void)[] = [];
+  const push = (e: (typeof events)[number]) => {
+    events.push(e);
+    waiters.shift()?.();
+  };
+  let taken = 0;
+  return {
+    handlers: {
+      onChange: (config: LoadedConfig, diff: ConfigDiff) => push({ config, diff }),
+      onError: (error: ConfigError) => push({ error }),
+    },
+    events,
+    async next() {
+      if (events.length <= taken) await new Promise<void>((r) => waiters.push(r));
+      return events[taken++] as (typeof events)[number];
+    },
+  };
+}
+
+describe('watchConfig', () => {
+  let dir: string;
+  let watcher: ConfigWatcher | undefined;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'meshgate-watch-'));
+  });
+  afterEach(async () => {
+    watcher?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reloads a directory on change, refuses a bad file and keeps the old config, recovers', async () => {
+    const file = join(dir, 'mesh.yaml');
+    await writeFile(file, broker + trigger('one'));
+    const initial = await loadConfig([dir]);
+    const rec = recorder();
+    watcher = watchConfig([dir], rec.handlers, { initial, debounceMs: 50 });
+
+    await writeFile(file, broker + trigger('one') + trigger('two'));
+    const added = await rec.next();
+    if (!('config' in added)) throw added.error;
+    expect(added.diff.triggers.added.map((t) => t.metadata.name)).toEqual(['two']);
+    expect(added.diff.triggers.unchanged.map((t) => t.metadata.name)).toEqual(['one']);
+    expect(watcher.current()).toBe(added.config);
+
+    await writeFile(file, `${broker}${trigger('one')}---\nkind: Nope\n`);
+    const bad = await rec.next();
+    expect('error' in bad && bad.error.message).toContain("unknown kind 'Nope'");
+    expect(watcher.current()).toBe(added.config);
+
+    // Saved the way editors do: a new file renamed over the old one.
+    await writeFile(join(dir, '.mesh.yaml.tmp'), broker);
+    await rename(join(dir, '.mesh.yaml.tmp'), file);
+    const removed = await rec.next();
+    if (!('config' in removed)) throw removed.error;
+    expect(removed.diff.triggers.removed.map((t) => t.metadata.name)).toEqual(['one', 'two']);
+    expect(removed.config.triggers).toHaveLength(0);
+  });
+
+  it('watches a single file and reports the first load when no initial config is given', async () => {
+    const file = join(dir, 'one.yml');
+    await writeFile(file, broker);
+    const rec = recorder();
+    watcher = watchConfig([file], rec.handlers, { debounceMs: 20 });
+    const first = await rec.next();
+    if (!('config' in first)) throw first.error;
+    expect(first.diff.brokers.added).toHaveLength(1);
+
+    await writeFile(join(dir, 'other.yaml'), 'not: [watched');
+    await writeFile(file, broker + trigger('t'));
+    const second = await rec.next();
+    if (!('config' in second)) throw second.error;
+    expect(second.config.triggers.map((t) => t.metadata.name)).toEqual(['t']);
+    expect(rec.events).toHaveLength(2);
+  });
+});
