@@ -83,6 +83,8 @@ describe('CESQL parser: literals and names', () => {
     expect(parseError('2147483648').message).toMatch(/outside the 32-bit range/);
     expect(parseError('-2147483649').message).toMatch(/outside the 32-bit range/);
     expect(parseError('99999999999999999999999').message).toMatch(/outside the 32-bit range/);
+    expect(parseError('9'.repeat(5000)).message.length).toBeLessThan(200);
+    expect(parseError(`a ${'b'.repeat(5000)}`).message).toMatch(/unexpected 'b{37}\.\.\.' after/);
   });
 
   it('reads both string quotes with their escaped quote, keeping other backslashes', () => {

@@ -284,7 +284,10 @@ class Parser {
     const magnitude = Number(digits.text);
     const value = negative ? -magnitude : magnitude;
     if (value > INT_MAX || value < INT_MIN) {
-      this.fail(at, `integer literal ${negative ? '-' : ''}${digits.text} is outside the 32-bit range`);
+      this.fail(
+        at,
+        `integer literal ${negative ? '-' : ''}${shorten(digits.text)} is outside the 32-bit range`,
+      );
     }
     // `| 0` turns -0 into 0.
     return { type: 'literal', value: value | 0, depth: 1 };
@@ -345,15 +348,21 @@ class Parser {
   }
 }
 
+/** Long tokens cut short, so that an error message stays readable. */
+function shorten(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
 function describe(token: Token): string {
+  const text = shorten(token.text);
   switch (token.kind) {
     case 'end':
       return 'the end of the expression';
     case 'string':
-      return `string ${token.text}`;
+      return `string ${text}`;
     case 'number':
-      return `number ${token.text}`;
+      return `number ${text}`;
     default:
-      return `'${token.text}'`;
+      return `'${text}'`;
   }
 }
