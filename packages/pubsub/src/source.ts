@@ -158,6 +158,11 @@ export class PubSubSource implements Source {
       .subscription(this.subscriptionName)
       .getMetadata({ timeout: METADATA_TIMEOUT_MS });
     this.topic = metadata.topic ?? undefined;
+    if (this.options.ordered === true && metadata.enableMessageOrdering !== true) {
+      this.warn(
+        `subscription "${this.subscriptionName}" was created without message ordering: Pub/Sub may deliver a key's messages out of order (deliveries still go one per key)`,
+      );
+    }
   }
 
   /**
