@@ -38,6 +38,15 @@ describe('JSON event format', () => {
     expect(text(decodeStructured(encodeStructured(event)).data)).toBe('{"a":[1,2]}');
   });
 
+  it('keeps structured JSON data as the exact text sent (large integers intact)', () => {
+    const body = `{"specversion":"1.0","id":"1","source":"/s","type":"t","data": {"n": 12345678901234567890,  "s":"\\u00e9"}}`;
+    expect(text(decodeStructured(body).data)).toBe('{"n": 12345678901234567890,  "s":"\\u00e9"}');
+    const batch = decodeBatch(
+      `[ ${body} , {"specversion":"1.0","id":"2","source":"/s","type":"t","data":[1, 2]} ]`,
+    );
+    expect(batch.map((e) => text(e.data))).toEqual(['{"n": 12345678901234567890,  "s":"\\u00e9"}', '[1, 2]']);
+  });
+
   it('treats absent datacontenttype as JSON, and falls back to data_base64 when bytes are not JSON', () => {
     expect(JSON.parse(encodeStructured(makeEvent(base, '42')).toString()).data).toBe(42);
     const notJson = makeEvent({ ...base, datacontenttype: 'application/json' }, 'not json');

@@ -11,6 +11,7 @@
 import { isUtf8 } from 'node:buffer';
 import { InvalidEventError } from '../errors.js';
 import type { AttributeValue, MeshEvent } from './mesh-event.js';
+import { topLevelElementSpans, topLevelMemberSpan } from './json-member.js';
 import { eventProblems, invalidEvent } from './validate.js';
 
 /** @see https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/formats/json-format.md#3-envelope */
@@ -77,35 +78,45 @@ function structuredJson(event: MeshEvent): string {
 }
 
 /**
- * Decodes one event in the JSON format and validates it. `data` becomes bytes: JSON data is
- * re-serialised, string data of a non-JSON type is UTF-8 encoded, `data_base64` is decoded.
+ * Decodes one event in the JSON format and validates it. `data` becomes bytes: JSON data is kept
+ * as the exact JSON text the producer sent (no re-serialisation, no precision lost), string data
+ * of a non-JSON type is UTF-8 encoded, `data_base64` is decoded.
  * Throws InvalidEventError for malformed JSON, a non-object, or bad attributes.
  */
 export function decodeStructured(body: Uint8Array | string): MeshEvent {
-  const value = parseJson(body, 'structured event');
-  return eventFromJson(value, '');
+  const text = bodyText(body, 'structured event');
+  return eventFromJson(parseJson(text, 'structured event'), '', text);
 }
 
 /** Decodes a JSON batch (an array of JSON-format events); errors name the bad element's index. */
 export function decodeBatch(body: Uint8Array | string): MeshEvent[] {
-  const value = parseJson(body, 'batch');
+  const text = bodyText(body, 'batch');
+  const value = parseJson(text, 'batch');
   if (!Array.isArray(value)) {
     throw new InvalidEventError(
       `invalid CloudEvents batch: expected a JSON array, got ${jsonTypeName(value)}`,
     );
   }
-  return value.map((item, i) => eventFromJson(item, `batch[${i}]: `));
+  const spans = topLevelElementSpans(text);
+  return value.map((item, i) => {
+    const span = spans[i];
+    return eventFromJson(
+      item,
+      `batch[${i}]: `,
+      span === undefined ? undefined : text.slice(span[0], span[1]),
+    );
+  });
 }
 
-function parseJson(body: Uint8Array | string, what: string): unknown {
-  let text: string;
-  if (typeof body === 'string') text = body;
-  else {
-    const decoded = decodeUtf8(body);
-    if (decoded === undefined)
-      throw new InvalidEventError(`invalid CloudEvents ${what}: body is not valid UTF-8`);
-    text = decoded;
-  }
+function bodyText(body: Uint8Array | string, what: string): string {
+  if (typeof body === 'string') return body;
+  const decoded = decodeUtf8(body);
+  if (decoded === undefined)
+    throw new InvalidEventError(`invalid CloudEvents ${what}: body is not valid UTF-8`);
+  return decoded;
+}
+
+function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -115,8 +126,11 @@ function parseJson(body: Uint8Array | string, what: string): unknown {
   }
 }
 
-/** Builds and validates a MeshEvent from a parsed JSON-format object. */
-export function eventFromJson(value: unknown, where: string): MeshEvent {
+/**
+ * Builds and validates a MeshEvent from a parsed JSON-format object. `text`, the object's own
+ * JSON text when known, lets JSON data keep its exact bytes.
+ */
+export function eventFromJson(value: unknown, where: string, text?: string): MeshEvent {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidEventError(
       `${where}invalid CloudEvent: expected a JSON object, got ${jsonTypeName(value)}`,
@@ -146,7 +160,12 @@ export function eventFromJson(value: unknown, where: string): MeshEvent {
   } else if (data !== undefined) {
     const ct = attributes.datacontenttype;
     const jsonData = typeof ct !== 'string' || isJsonContentType(ct) || typeof data !== 'string';
-    bytes = Buffer.from(jsonData ? JSON.stringify(data) : (data as string), 'utf8');
+    if (!jsonData) bytes = Buffer.from(data as string, 'utf8');
+    else {
+      const span = text === undefined ? undefined : topLevelMemberSpan(text, 'data');
+      const raw = span === undefined ? JSON.stringify(data) : text?.slice(span[0], span[1]);
+      bytes = Buffer.from(raw ?? JSON.stringify(data), 'utf8');
+    }
   }
   const event: MeshEvent = { attributes, data: bytes };
   problems.push(...eventProblems(event));
