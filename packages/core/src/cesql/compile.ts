@@ -105,8 +105,12 @@ function compileNode(node: CesqlNode, out: Collector): Evaluator {
   }
 }
 
+function missingMessage(name: string): string {
+  return `the event has no attribute '${name}'`;
+}
+
 function compileAttribute(name: string): Evaluator {
-  const message = `the event has no attribute '${name}'`;
+  const message = missingMessage(name);
   // Names such as `constructor` also exist on Object.prototype: only own properties count.
   const inherited = name in Object.prototype;
   return (a, ctx) => {
@@ -211,15 +215,20 @@ function compileAttributeEqualsString(node: BinaryNode, out: Collector): Evaluat
   if (operator !== '=' && operator !== '!=' && operator !== '<>') return undefined;
   if (left.type !== 'attribute' || right.type !== 'literal' || typeof right.value !== 'string')
     return undefined;
-  out.attributes.add(left.name);
-  const read = compileAttribute(left.name);
+  const name = left.name;
+  out.attributes.add(name);
+  if (name in Object.prototype) return undefined; // needs the own-property check of the general path
+  const message = missingMessage(name);
   const text = right.value;
   const equal = operator === '=';
   return (a, ctx) => {
-    const before = ctx.errorCount;
-    const v = read(a, ctx);
-    if (ctx.errorCount !== before) return false;
-    return (v === text || toCesqlString(v) === text) === equal;
+    const v = a[name];
+    if (typeof v === 'string') return (v === text) === equal;
+    if (v === undefined || v === null) {
+      report(ctx, 'missingAttribute', message);
+      return false;
+    }
+    return (toCesqlString(fromAttribute(v)) === text) === equal;
   };
 }
 

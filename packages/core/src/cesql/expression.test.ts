@@ -101,6 +101,9 @@ describe('evaluation', () => {
     expect(run("missing != 'x'")).toEqual({ value: false, errors: ['missingAttribute'] });
     expect(run("'5' = n", { n: 5 })).toEqual({ value: true, errors: [] });
     expect(run("'x' = n", { n: 5 })).toEqual({ value: false, errors: ['cast'] });
+    expect(run("bin = 'AQID'", { bin: new Uint8Array([1, 2, 3]) })).toEqual({ value: true, errors: [] });
+    expect(run("constructor = 'x'")).toEqual({ value: false, errors: ['missingAttribute'] });
+    expect(run("constructor <> 'x'", { constructor: 'y' })).toEqual({ value: true, errors: [] });
   });
 
   it('implements EXISTS on own attributes only', () => {
