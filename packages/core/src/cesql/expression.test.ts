@@ -133,12 +133,25 @@ describe('evaluation', () => {
   it('implements the remaining built-ins', () => {
     expect(run("TRIM('\u00a0\u2003 x \u3000\t')").value).toBe('x');
     expect(run("TRIM('\ufeffx')").value).toBe('\ufeffx');
+    expect(run("TRIM('\u0085x\u0085')").value).toBe('x');
+    expect(run('TRIM(s)', { s: `${' '.repeat(200_000)}x${' '.repeat(200_000)}` }).value).toBe('x');
+    expect(run('TRIM(s)', { s: ' '.repeat(1000) }).value).toBe('');
     expect(run("CONCAT_WS('-', 1, TRUE, 'x')").value).toBe('1-true-x');
     expect(run("SUBSTRING('abc', 1, -1)")).toEqual({ value: '', errors: ['functionEvaluation'] });
     expect(run("SUBSTRING('abc', 2, 100)").value).toBe('bc');
     expect(run("LEFT('abc', 'x')")).toEqual({ value: '', errors: ['cast'] });
     expect(run('ABS(-5) + abs(5)').value).toBe(10);
     expect(run("lower('ÀB') = 'àb'").value).toBe(true);
+  });
+
+  it('trims exactly the Unicode White_Space characters', () => {
+    const trim = parseCesql('TRIM(s)');
+    for (let c = 0; c <= 0xffff; c++) {
+      const ch = String.fromCharCode(c);
+      const expected = /\p{White_Space}/u.test(ch) ? 'x' : `${ch}x`;
+      if (trim.evaluate(event({ s: `${ch}x` })).value !== expected)
+        throw new Error(`TRIM wrong for U+${c.toString(16)}`);
+    }
   });
 
   it('evaluates the longest accepted chains without exhausting the stack', () => {

@@ -56,9 +56,35 @@ function substring(x: string, pos: number, len: number | undefined, ctx: EvalCon
   return charSlice(x, start, end);
 }
 
-// Unicode White_Space (spec §3.5.1 TRIM), which differs from JS trim() (U+FEFF, U+0085).
-const LEADING_SPACE = /^\p{White_Space}+/u;
-const TRAILING_SPACE = /\p{White_Space}+$/u;
+/**
+ * Whether a UTF-16 code unit is Unicode White_Space (spec §3.5.1 TRIM), which differs from JS
+ * trim(): U+0085 is White_Space, U+FEFF is not. All White_Space characters are in the BMP.
+ */
+function isWhiteSpace(c: number): boolean {
+  return (
+    (c >= 0x09 && c <= 0x0d) ||
+    c === 0x20 ||
+    c === 0x85 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000
+  );
+}
+
+// A scan rather than /\s+$/-style regular expressions, which take quadratic time on long runs of
+// spaces followed by something else.
+function trim(x: string): string {
+  let start = 0;
+  let end = x.length;
+  while (start < end && isWhiteSpace(x.charCodeAt(start))) start++;
+  while (end > start && isWhiteSpace(x.charCodeAt(end - 1))) end--;
+  return x.slice(start, end);
+}
 
 const BUILT_INS: readonly CesqlFunction[] = [
   // Casting functions (spec §3.7 semantics, explicit).
@@ -81,7 +107,7 @@ const BUILT_INS: readonly CesqlFunction[] = [
     name: 'TRIM',
     params: ['String'],
     returns: 'String',
-    call: (a) => str(a, 0).replace(LEADING_SPACE, '').replace(TRAILING_SPACE, ''),
+    call: (a) => trim(str(a, 0)),
   },
   {
     name: 'LEFT',
