@@ -15,6 +15,7 @@ import {
   ConfigError,
   type DeliveryHandler,
   type MeshEvent,
+  NotConnectedError,
   type SubscriptionOptions,
 } from '@meshgate/core';
 import type { ChannelModel } from 'amqplib';
@@ -66,7 +67,14 @@ export class RabbitmqChannel implements Channel {
   async publish(event: MeshEvent): Promise<void> {
     this.started ??= this.keeper.start();
     await this.started;
-    if (this.publisher === undefined || !this.publisher.isOpen()) this.keeper.current();
+    if (this.publisher === undefined || !this.publisher.isOpen()) {
+      this.keeper.current(); // throws NotConnectedError while reconnecting
+      // The connection lives but the broker closed our channel: start over.
+      this.keeper.fail('publish channel closed');
+      throw new NotConnectedError(
+        `RabbitMQ channel ${this.options.name}: publish channel closed, reconnecting`,
+      );
+    }
     const msg = toAmqpMessage(event, this.options.mode ?? 'binary');
     const type = event.attributes.type;
     await this.publisher!.publish(this.options.exchange, typeof type === 'string' ? type : '', msg.content, {
