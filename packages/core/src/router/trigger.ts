@@ -2,6 +2,7 @@
  * One Trigger at run time: its own channel subscription (so its own queue and progress), its
  * compiled filter, and the delivery loop with Knative's retry and dead-letter contract.
  */
+import { setMaxListeners } from 'node:events';
 import type { Channel, ChannelSubscription, Delivery } from '../contracts.js';
 import type { DeliveryOutcome, DeliveryPolicy, DeliverySpec } from '../delivery/index.js';
 import { backoffDelayMs, deliverWithRetries } from '../delivery/index.js';
@@ -56,6 +57,8 @@ export class TriggerRuntime {
   private readonly abort = new AbortController();
 
   constructor(private readonly options: TriggerRuntimeOptions) {
+    // Every in-flight delivery listens on this one signal (up to maxInFlight at once).
+    setMaxListeners(0, this.abort.signal);
     const d = options.definition;
     this.key = `${d.namespace}/${d.name}`;
   }
