@@ -77,5 +77,8 @@ describe('LIKE patterns (spec §3.4.3)', () => {
     const pattern = `${'%a'.repeat(30)}%b`;
     const value = 'a'.repeat(5000);
     expect(compileLike(pattern)(value)).toBe(false);
+    const long = `${'x'.repeat(1_000_000)}needle${'y'.repeat(1000)}`;
+    expect(compileLike(`x%${'n'}eedle%y_`)(long)).toBe(true);
+    expect(compileLike(`x%${'z'.repeat(500)}%y`)(long)).toBe(false);
   });
 });
