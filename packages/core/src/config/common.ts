@@ -40,17 +40,17 @@ export const metadataSchema = z
       .record(z.string(), z.string())
       .optional()
       .describe('Annotations; meshgate reads the `meshgate.io/` ones it documents and refuses unknown ones.'),
-    generateName: z.string().optional(),
-    uid: z.string().optional(),
-    resourceVersion: z.string().optional(),
-    generation: z.number().optional(),
+    generateName: z.unknown().optional(),
+    uid: z.unknown().optional(),
+    resourceVersion: z.unknown().optional(),
+    generation: z.unknown().optional(),
     creationTimestamp: z.unknown().optional(),
     deletionTimestamp: z.unknown().optional(),
-    deletionGracePeriodSeconds: z.number().optional(),
-    finalizers: z.array(z.string()).optional(),
-    ownerReferences: z.array(z.unknown()).optional(),
-    managedFields: z.array(z.unknown()).optional(),
-    selfLink: z.string().optional(),
+    deletionGracePeriodSeconds: z.unknown().optional(),
+    finalizers: z.unknown().optional(),
+    ownerReferences: z.unknown().optional(),
+    managedFields: z.unknown().optional(),
+    selfLink: z.unknown().optional(),
   })
   .meta({ id: 'ObjectMeta' });
 export type ResourceMetadata = z.output<typeof metadataSchema>;

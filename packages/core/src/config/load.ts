@@ -100,7 +100,18 @@ export function buildConfig(texts: readonly ConfigText[], options: LoadOptions =
   }
   issues.push(...checkReferences(parsed));
   for (const p of parsed) issues.push(...resolveSecrets(p, options));
-  if (issues.length > 0) throw configErrorFrom(issues);
+  if (issues.length === 0) for (const p of parsed) issues.push(...checkResolvedCredentials(p));
+  if (issues.length > 0) {
+    // In reading order: by file, then document (the sort is stable within a document).
+    const fileOrder = new Map(texts.map((t, i) => [t.file, i]));
+    const rank = (i: ConfigIssue) => [fileOrder.get(i.file ?? '') ?? -1, i.document ?? -1] as const;
+    issues.sort((a, b) => {
+      const [fa, da] = rank(a);
+      const [fb, db] = rank(b);
+      return fa - fb || da - db;
+    });
+    throw configErrorFrom(issues);
+  }
   return assemble(
     parsed,
     texts.map((t) => t.file),
@@ -153,6 +164,31 @@ function resolveSecrets(p: ParsedResource, options: LoadOptions): ConfigIssue[] 
     }
   };
   visit(p.resource, []);
+  return issues;
+}
+
+const KAFKA_SASL_TYPES = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
+
+/** Checks that need secret values: a KafkaSource's SASL type and credential pairs. */
+function checkResolvedCredentials(p: ParsedResource): ConfigIssue[] {
+  if (p.kind !== 'KafkaSource') return [];
+  const source = p.resource as unknown as KafkaSourceResource;
+  const issues: ConfigIssue[] = [];
+  const at = (path: string, message: string) =>
+    issues.push({ file: source.origin.file, document: source.origin.document, path, message });
+  const sasl = source.spec.net?.sasl;
+  if (sasl?.enable) {
+    const type = sasl.type?.reveal() || 'PLAIN';
+    if (!KAFKA_SASL_TYPES.includes(type)) {
+      at('spec.net.sasl.type', `SASL type '${type}' is not supported (use ${KAFKA_SASL_TYPES.join(', ')})`);
+    }
+    if (sasl.user === undefined) at('spec.net.sasl.user', 'is required when sasl.enable is true');
+    if (sasl.password === undefined) at('spec.net.sasl.password', 'is required when sasl.enable is true');
+  }
+  const tls = source.spec.net?.tls;
+  if (tls?.enable && (tls.cert === undefined) !== (tls.key === undefined)) {
+    at('spec.net.tls', 'cert and key go together (a client certificate needs its key)');
+  }
   return issues;
 }
 

@@ -57,7 +57,12 @@ export function resolveDestinationIn(
   const apiVersion = ref.apiVersion ?? ref.group ?? '';
   if (SERVICE_REFS.has(`${apiVersion}/${ref.kind}`)) {
     const base = `http://${ref.name}.${ns}.svc.cluster.local`;
-    return { type: 'url', url: destination.uri ? new URL(destination.uri, `${base}/`).toString() : base };
+    if (destination.uri === undefined) return { type: 'url', url: base };
+    try {
+      return { type: 'url', url: new URL(destination.uri, `${base}/`).toString() };
+    } catch {
+      return { error: `uri '${destination.uri}' is not a valid path relative to ${base}`, field: 'uri' };
+    }
   }
   if (!(ADDRESSABLE_KINDS as readonly string[]).includes(ref.kind)) {
     return {
