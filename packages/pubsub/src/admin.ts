@@ -5,6 +5,7 @@
 import { MeshgateError } from '@meshgate/core';
 import type { PubSubConnection } from './client.js';
 import { isAlreadyExists, toPubSubError } from './errors.js';
+import { checkResourceName, fullName } from './names.js';
 
 export interface SubscriptionSettings {
   /** Deliver messages of one ordering key in order (fixed at creation). */
@@ -13,6 +14,13 @@ export interface SubscriptionSettings {
   ackDeadlineSeconds?: number;
   /** Pub/Sub's own backoff between redeliveries of a nacked message. */
   retryPolicy?: { minimumBackoffSeconds: number; maximumBackoffSeconds: number };
+  /**
+   * Pub/Sub's dead-letter policy: after `maxDeliveryAttempts` (5-100) deliveries, Pub/Sub moves
+   * the message to `topic` (short or full name). On Google Cloud, the Pub/Sub service account
+   * needs the publisher role on that topic and the subscriber role on the subscription.
+   * @see https://cloud.google.com/pubsub/docs/handling-failures#dead_letter_topic
+   */
+  deadLetter?: { topic: string; maxDeliveryAttempts: number };
 }
 
 /** Makes sure the topic exists, creating it when `create` is true. */
@@ -60,6 +68,17 @@ export async function ensureSubscription(
       `ackDeadlineSeconds must be an integer from 10 to 600, got ${deadline}`,
     );
   }
+  const deadLetter = settings.deadLetter;
+  if (deadLetter !== undefined) {
+    const n = deadLetter.maxDeliveryAttempts;
+    if (!Number.isInteger(n) || n < 5 || n > 100) {
+      throw new MeshgateError(
+        'CONFIG_INVALID',
+        `deadLetter.maxDeliveryAttempts must be an integer from 5 to 100, got ${n}`,
+      );
+    }
+    checkResourceName('topics', deadLetter.topic, 'deadLetter.topic');
+  }
   try {
     const [exists] = await connection.client.subscription(subscriptionName).exists();
     if (exists) return;
@@ -67,6 +86,14 @@ export async function ensureSubscription(
     await connection.client.topic(topicName).createSubscription(subscriptionName, {
       ackDeadlineSeconds: deadline,
       enableMessageOrdering: settings.ordered === true,
+      ...(deadLetter !== undefined
+        ? {
+            deadLetterPolicy: {
+              deadLetterTopic: fullName(connection.projectId, 'topics', deadLetter.topic),
+              maxDeliveryAttempts: deadLetter.maxDeliveryAttempts,
+            },
+          }
+        : {}),
       ...(retry !== undefined
         ? {
             retryPolicy: {

@@ -22,7 +22,7 @@ import {
 } from '@meshgate/core';
 import type { PubSubContentMode } from './binding.js';
 import type { PubSubConnection } from './client.js';
-import { ensureSubscription, ensureTopic } from './admin.js';
+import { type SubscriptionSettings, ensureSubscription, ensureTopic } from './admin.js';
 import type { ForeignMessageStyle } from './foreign.js';
 import { checkResourceName, fullName, shortName, toResourceId } from './names.js';
 import { PubSubSink } from './sink.js';
@@ -45,6 +45,8 @@ export interface PubSubChannelOptions {
    * Default: none (redeliver at once; delays come from the nack's `delayMs`).
    */
   retryPolicy?: { minimumBackoffSeconds: number; maximumBackoffSeconds: number };
+  /** Pub/Sub dead-letter policy of created subscriptions (see SubscriptionSettings). Default: none. */
+  deadLetter?: SubscriptionSettings['deadLetter'];
   /** How un-decodable messages are wrapped. Default `raw`. */
   foreign?: ForeignMessageStyle;
   /** How long closing a subscription waits for outstanding deliveries. Default 5000 ms. */
@@ -101,6 +103,7 @@ export class PubSubChannel implements Channel {
       ordered: options.ordered === true,
       ackDeadlineSeconds: this.options.ackDeadlineSeconds ?? 60,
       ...(this.options.retryPolicy !== undefined ? { retryPolicy: this.options.retryPolicy } : {}),
+      ...(this.options.deadLetter !== undefined ? { deadLetter: this.options.deadLetter } : {}),
     });
     const source = new PubSubSource({
       name: `pubsub-channel:${options.name}`,

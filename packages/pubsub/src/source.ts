@@ -26,7 +26,7 @@ import {
   NotCloudEventError,
   type Source,
 } from '@meshgate/core';
-import { ensureSubscription, ensureTopic } from './admin.js';
+import { type SubscriptionSettings, ensureSubscription, ensureTopic } from './admin.js';
 import { decodePubSubMessage } from './binding.js';
 import type { PubSubConnection } from './client.js';
 import { isNotFound, toPubSubError } from './errors.js';
@@ -47,6 +47,8 @@ export interface PubSubSourceOptions {
   topic?: string;
   /** Ack deadline of a subscription created here, in seconds (10-600). Default 60. */
   ackDeadlineSeconds?: number;
+  /** Dead-letter policy of a subscription created here (see SubscriptionSettings). */
+  deadLetter?: SubscriptionSettings['deadLetter'];
   /** Most deliveries un-settled at once. Default 100. */
   maxInFlight?: number;
   /**
@@ -136,6 +138,7 @@ export class PubSubSource implements Source {
         await ensureSubscription(this.options.connection, topic, this.subscriptionName, {
           ordered: this.options.ordered === true,
           ackDeadlineSeconds: this.options.ackDeadlineSeconds ?? 60,
+          ...(this.options.deadLetter !== undefined ? { deadLetter: this.options.deadLetter } : {}),
         });
       }
       await this.readTopic();

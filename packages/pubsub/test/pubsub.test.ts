@@ -147,6 +147,58 @@ describe('PubSubSource', () => {
     expect(recorder.ids()).toEqual([later.attributes.id]);
   });
 
+  it("moves a message nacked maxDeliveryAttempts times to the subscription's dead-letter topic", async () => {
+    const [topic] = await client.createTopic(uniqueName('it'));
+    const [deadTopic] = await client.createTopic(uniqueName('it-dead'));
+    const [dead] = await deadTopic.createSubscription(uniqueName('it-dead-sub'));
+    const subscription = uniqueName('it-dl');
+    cleanups.push(
+      () => client.subscription(subscription).delete(),
+      () => dead.delete(),
+      () => deadTopic.delete(),
+      () => topic.delete(),
+    );
+    const recorder = new DeliveryRecorder((d) => d.nack(new Error('always fails')));
+    const source = new PubSubSource({
+      connection,
+      subscription,
+      topic: topic.name,
+      deadLetter: { topic: deadTopic.name, maxDeliveryAttempts: 5 },
+    });
+    await source.start(recorder.handler);
+    const sent = event(1);
+    await new PubSubSink({ connection, topic: topic.name }).send(sent);
+    const deadLettered: string[] = [];
+    dead.on('message', (m: Message) => {
+      deadLettered.push(String(m.attributes['ce-id']));
+      m.ack();
+    });
+    await waitUntil('the dead-lettered message', () => deadLettered.length > 0);
+    await dead.close();
+    await source.stop();
+    expect(deadLettered).toEqual([sent.attributes.id]);
+    expect(recorder.received.map((d) => d.redeliveries)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('refuses a dead-letter policy outside Pub/Sub limits, and a topic that does not exist', async () => {
+    const dest = await topicWithSubscription();
+    const subscription = uniqueName('it-bad-dl');
+    const badPolicy = new PubSubSource({
+      connection,
+      subscription,
+      topic: dest.topic,
+      deadLetter: { topic: 'dead-topic', maxDeliveryAttempts: 1 },
+    });
+    await expect(badPolicy.start(() => {})).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    const missing = uniqueName('it-missing');
+    const noTopic = new PubSubSource({ connection, subscription, topic: missing });
+    const err = await noTopic.start(() => {}).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'NOT_FOUND' });
+    expect((err as Error).message).toContain(missing);
+    const [exists] = await client.subscription(subscription).exists();
+    expect(exists).toBe(false);
+  });
+
   it("wraps foreign messages as Eventarc's messagePublished event when asked", async () => {
     const dest = await topicWithSubscription();
     await client
