@@ -71,8 +71,12 @@ export interface ParsedGatewayInterest extends GatewayInterest {
   compiled: CompiledFilter[];
 }
 
+export interface ParsedBrokerInterest extends BrokerInterest {
+  gateways: ParsedGatewayInterest[];
+}
+
 export interface ParsedAnnouncement extends InterestAnnouncement {
-  brokers: Array<BrokerInterest & { gateways: ParsedGatewayInterest[] }>;
+  brokers: ParsedBrokerInterest[];
 }
 
 const gatewayId = z.string().refine(isGatewayId, 'must be a gateway id');

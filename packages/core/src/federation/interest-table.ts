@@ -303,8 +303,12 @@ export class InterestTable {
     const wanted = targets ?? [...new Set(routes?.index.match(event).map((r) => r.gateway))];
 
     for (const gateway of wanted) {
-      if (onRoute.has(gateway)) continue;
       const candidates = routes?.byGateway.get(gateway) ?? [];
+      if (onRoute.has(gateway)) {
+        // It has the event already: the interest is there, the route refuses it.
+        if (gateway !== this.gatewayId) for (const r of candidates) looped.add(r.peer);
+        continue;
+      }
       const best = bestRoute(candidates, onRoute, linksLeft);
       if (best === undefined) {
         unroutable.push(gateway);
