@@ -65,7 +65,8 @@ function compileNode(node: CesqlNode, out: Collector): Evaluator {
     case 'exists': {
       out.attributes.add(node.name);
       const name = node.name;
-      return (a) => Object.hasOwn(a, name) && a[name] !== undefined;
+      // Same notion of presence as reading the attribute (null counts as absent).
+      return (a) => Object.hasOwn(a, name) && a[name] !== undefined && a[name] !== null;
     }
     case 'not': {
       const operand = compileNode(node.operand, out);
