@@ -132,5 +132,6 @@ export function headerString(headers: HeaderInput, name: string): string | undef
   if (v === undefined) return undefined;
   if (typeof v === 'string') return v;
   if (Array.isArray(v)) return v.join(', ');
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return Buffer.from(v).toString('utf8');
 }

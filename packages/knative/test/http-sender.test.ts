@@ -203,7 +203,8 @@ describe('HttpAddressableSender', () => {
     for (let i = 0; i < 3; i++) await local.send({ url, event });
     await local.close();
     expect(maxOpen).toBeLessThanOrEqual(2);
-    expect(seen.size).toBeLessThanOrEqual(2);
+    // Keep-alive: 11 requests over a handful of connections (not one each).
+    expect(seen.size).toBeLessThanOrEqual(4);
   });
 });
 

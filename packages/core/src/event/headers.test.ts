@@ -77,6 +77,24 @@ describe('eventFromHeaders', () => {
     expect(e.data).toBe(data);
   });
 
+  it('keeps number and boolean header values (AMQP tables) typed', () => {
+    const e = eventFromHeaders(
+      { 'ce-specversion': '1.0', 'ce-id': '1', 'ce-source': '/s', 'ce-type': 't', 'ce-n': 5, 'ce-b': true },
+      { prefix: 'ce-' },
+      undefined,
+      undefined,
+    );
+    expect(e.attributes).toMatchObject({ n: 5, b: true });
+    expect(() =>
+      eventFromHeaders(
+        { 'ce-specversion': '1.0', 'ce-id': '1', 'ce-source': '/s', 'ce-type': 't', 'ce-f': 1.5 },
+        { prefix: 'ce-' },
+        undefined,
+        undefined,
+      ),
+    ).toThrow('not a 32-bit signed integer');
+  });
+
   it('decodes Buffer header values (Kafka) and percent-encoded values (HTTP)', () => {
     const e = eventFromHeaders(
       {
@@ -121,6 +139,14 @@ describe('eventFromHeaders', () => {
     expect(() =>
       eventFromHeaders({ ce_specversion: new Uint8Array([0xff]) }, { prefix: 'ce_' }, undefined, undefined),
     ).toThrow("header 'ce_specversion' is not valid UTF-8");
+    expect(() =>
+      eventFromHeaders(
+        { ce_specversion: '1.0', ce_obj: {} as unknown as string },
+        { prefix: 'ce_' },
+        undefined,
+        undefined,
+      ),
+    ).toThrow("header 'ce_obj' has an unsupported value type object");
   });
 });
 

@@ -10,8 +10,14 @@ import { InvalidEventError } from '../errors.js';
 import type { AttributeValue, MeshEvent } from './mesh-event.js';
 import { eventProblems, invalidEvent } from './validate.js';
 
-/** Headers given to eventFromHeaders: Node HTTP (string or string[]), Kafka (Buffer), AMQP... */
-export type HeaderInput = Record<string, string | string[] | undefined | Buffer | Uint8Array>;
+/**
+ * Headers given to eventFromHeaders: Node HTTP (string or string[]), Kafka (Buffer), AMQP tables
+ * (numbers and booleans too, kept as typed attribute values).
+ */
+export type HeaderInput = Record<
+  string,
+  string | string[] | undefined | Buffer | Uint8Array | number | boolean
+>;
 
 export interface HeaderMappingOptions {
   /** Header-name prefix of attributes, e.g. `ce-` (HTTP) or `ce_` (Kafka); matched case-insensitively. */
@@ -92,15 +98,22 @@ export function eventFromHeaders(
       problems.push(`header '${key}' is given more than once`);
       continue;
     }
-    let value: string | undefined;
+    if (typeof raw === 'number' || typeof raw === 'boolean') {
+      attributes[name] = raw;
+      continue;
+    }
+    let value: string;
     if (typeof raw === 'string') value = raw;
-    else {
+    else if (raw instanceof Uint8Array) {
       try {
         value = utf8.decode(raw);
       } catch {
         problems.push(`header '${key}' is not valid UTF-8`);
         continue;
       }
+    } else {
+      problems.push(`header '${key}' has an unsupported value type ${typeof raw}`);
+      continue;
     }
     attributes[name] = opts.percentDecode === true ? percentDecode(value) : value;
   }
