@@ -260,6 +260,13 @@ export class PubSubSource implements Source {
   }
 
   private handOut(held: Held): void {
+    if (held.settled) return;
+    if (this.stopping || this.handler === undefined) {
+      held.settled = true;
+      held.message.nack();
+      this.held.delete(held);
+      return;
+    }
     held.out = true;
     const { message } = held;
     const delivery: Delivery = {
@@ -344,7 +351,8 @@ export class PubSubSource implements Source {
     this.held.delete(held);
     if (held.key === undefined) return;
     const next = this.lanes.next(held.key);
-    if (next !== undefined) this.handOut(next);
+    // Not from inside the ack call: a handler that acks synchronously would recurse per key.
+    if (next !== undefined) queueMicrotask(() => this.handOut(next));
   }
 
   async stop(): Promise<void> {
