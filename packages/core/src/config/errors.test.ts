@@ -1,0 +1,112 @@
+/** Each kind of configuration error is a ConfigError naming file, document and path. */
+import { describe, expect, it } from 'vitest';
+import { ConfigError, type ConfigIssue } from '../errors.js';
+import { parseConfigText } from './index.js';
+
+function issues(text: string): ConfigIssue[] {
+  try {
+    parseConfigText(text, 'e.yaml');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).code).toBe('CONFIG_INVALID');
+    return [...(err as ConfigError).issues];
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration errors', () => {
+  it('empty text and empty documents are an empty configuration', () => {
+    const config = parseConfigText('---\n---\n# only a comment\n', 'e.yaml');
+    expect(config.brokers).toEqual([]);
+    expect(config.files).toEqual(['e.yaml']);
+  });
+
+  it('a document that is not a mapping', () => {
+    expect(issues('- a\n- b\n')).toEqual([
+      {
+        file: 'e.yaml',
+        document: 0,
+        path: '',
+        message: 'a document must be a mapping with apiVersion, kind, metadata and spec (line 1, column 1)',
+      },
+    ]);
+  });
+
+  it('a missing kind and a missing metadata.name', () => {
+    expect(issues('apiVersion: v1\n')[0]).toMatchObject({
+      path: 'kind',
+      message: expect.stringContaining('is required'),
+    });
+    expect(issues('apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata: {}\n')).toEqual([
+      {
+        file: 'e.yaml',
+        document: 0,
+        path: 'metadata.name',
+        message: 'is required (expected string) (line 3, column 11)',
+      },
+    ]);
+  });
+
+  it('an invalid name', () => {
+    expect(
+      issues('apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata: {name: My_Broker}\n')[0],
+    ).toMatchObject({
+      path: 'metadata.name',
+      message: expect.stringContaining('must be a lower-case DNS-1123 name'),
+    });
+  });
+
+  it('duplicate keys in YAML', () => {
+    const [issue] = issues('apiVersion: eventing.knative.dev/v1\nkind: Broker\nkind: Trigger\n');
+    expect(issue).toMatchObject({
+      document: 0,
+      path: '',
+      message: expect.stringMatching(/^YAML syntax error at line 3, column 1: /),
+    });
+  });
+
+  it('a YAML alias bomb is refused, not expanded', () => {
+    const lines = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 8; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const name = String.fromCharCode(97 + i);
+      lines.push(
+        `${name}: &${name} [*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev}]`,
+      );
+    }
+    const [issue] = issues(lines.join('\n'));
+    expect(issue?.message).toMatch(/^cannot read YAML: /);
+  });
+
+  it('a wrong type names what was expected', () => {
+    expect(
+      issues(
+        'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata: {name: b}\nspec: {delivery: {retry: "3"}}\n',
+      ),
+    ).toEqual([
+      {
+        file: 'e.yaml',
+        document: 0,
+        path: 'spec.delivery.retry',
+        message: 'expected number, received string (line 4, column 26)',
+      },
+    ]);
+  });
+
+  it('the message lists every issue as file:document: path: message', () => {
+    let message = '';
+    try {
+      parseConfigText(
+        'kind: Foo\n---\napiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata: {name: b, extra: 1}\n',
+        'e.yaml',
+      );
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message.split('\n')).toEqual([
+      'invalid configuration (2 problems):',
+      expect.stringMatching(/^ {2}e\.yaml:0: kind: unknown kind 'Foo' \(known: Broker, /),
+      "  e.yaml:1: metadata.extra: unknown field 'extra' (line 5, column 28)",
+    ]);
+  });
+});
