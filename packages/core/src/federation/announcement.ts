@@ -22,6 +22,8 @@ import { DEFAULT_MAX_HOPS, isGatewayId } from './route.js';
 export const ANNOUNCEMENT_PROTOCOL = 1;
 /** Filters one gateway announces for one Broker at most; beyond it, it announces `acceptsAll`. */
 export const MAX_ANNOUNCED_FILTERS = 1_000;
+/** Interested gateways one announcement may list per Broker: far more than a federation has. */
+export const MAX_ANNOUNCED_GATEWAYS = 1_000;
 
 export interface InterestAnnouncement {
   protocol: typeof ANNOUNCEMENT_PROTOCOL;
@@ -90,13 +92,15 @@ const schema = z.object({
       z.object({
         namespace: z.string().min(1).max(253),
         name: z.string().min(1).max(253),
-        gateways: z.array(
-          z.object({
-            path: z.array(gatewayId).min(1),
-            acceptsAll: z.boolean().optional(),
-            filters: z.array(z.unknown()).max(MAX_ANNOUNCED_FILTERS),
-          }),
-        ),
+        gateways: z
+          .array(
+            z.object({
+              path: z.array(gatewayId).min(1),
+              acceptsAll: z.boolean().optional(),
+              filters: z.array(z.unknown()).max(MAX_ANNOUNCED_FILTERS),
+            }),
+          )
+          .max(MAX_ANNOUNCED_GATEWAYS),
       }),
     )
     .max(10_000),

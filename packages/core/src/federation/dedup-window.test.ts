@@ -18,10 +18,15 @@ describe('DedupWindow', () => {
     expect(w.maxEntries).toBe(DEFAULT_DEDUP_MAX_ENTRIES);
   });
 
-  it('does not confuse keys whose parts run into each other', () => {
+  it('does not confuse keys whose parts run into each other, and keeps scopes apart', () => {
     const w = new DedupWindow();
     expect(w.seen(ev('b', '/a'))).toBe(false);
     expect(w.seen(ev('', '/ab'))).toBe(false);
+    expect(w.seen(ev('1'), 'ns/one')).toBe(false);
+    expect(w.seen(ev('1'), 'ns/two')).toBe(false);
+    expect(w.seen(ev('1'), 'ns/one')).toBe(true);
+    expect(w.has(ev('1'))).toBe(false);
+    expect(w.forget(ev('1'), 'ns/two')).toBe(true);
   });
 
   it('forgets keys older than the window', () => {

@@ -61,12 +61,13 @@ export class DedupWindow {
 
   /**
    * True when the event's (source, id) was already accepted within the window (a duplicate: drop
-   * it). Otherwise records it as accepted now and answers false.
+   * it). Otherwise records it as accepted now and answers false. `scope` keeps keys apart, e.g.
+   * per Broker: the same event published to two Brokers is two deliveries, not a duplicate.
    */
-  seen(event: MeshEvent): boolean {
+  seen(event: MeshEvent, scope = ''): boolean {
     const now = this.#now();
     this.#expire(now);
-    const key = eventKey(event);
+    const key = keyOf(event, scope);
     if (this.#entries.has(key)) {
       this.counters.duplicates++;
       return true;
@@ -82,17 +83,17 @@ export class DedupWindow {
   }
 
   /** Whether the event's key is remembered, without recording anything. */
-  has(event: MeshEvent): boolean {
+  has(event: MeshEvent, scope = ''): boolean {
     this.#expire(this.#now());
-    return this.#entries.has(eventKey(event));
+    return this.#entries.has(keyOf(event, scope));
   }
 
   /**
    * Forgets the event's key: call it when an event that `seen` accepted could not be kept after
    * all (the channel refused it), so that the sender's retry is not dropped as a duplicate.
    */
-  forget(event: MeshEvent): boolean {
-    return this.#entries.delete(eventKey(event));
+  forget(event: MeshEvent, scope = ''): boolean {
+    return this.#entries.delete(keyOf(event, scope));
   }
 
   clear(): void {
@@ -108,6 +109,10 @@ export class DedupWindow {
       this.counters.expired++;
     }
   }
+}
+
+function keyOf(event: MeshEvent, scope: string): string {
+  return scope === '' ? eventKey(event) : `${scope}\u0001${eventKey(event)}`;
 }
 
 function positive(value: number, name: string): number {

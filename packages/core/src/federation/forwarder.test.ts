@@ -28,8 +28,8 @@ class FakeSender implements AddressableSender {
 }
 
 /** east, with peers west (interested in `type` values) and north (no interest). */
-function east(westFilters: TriggerFilterSpec[], sender: AddressableSender) {
-  const table = new InterestTable({ gatewayId: 'east' });
+function east(westFilters: TriggerFilterSpec[], sender: AddressableSender, interestRouting = true) {
+  const table = new InterestTable({ gatewayId: 'east', interestRouting });
   table.setLocalInterest([{ namespace: 'default', name: 'orders', filters: [] }]);
   const west = new InterestTable({ gatewayId: 'west' });
   west.setLocalInterest([{ namespace: 'default', name: 'orders', filters: westFilters }]);
@@ -83,6 +83,15 @@ describe('PeerForwarder', () => {
     expect(sender.requests.every((r) => r.event.attributes.type === 'match')).toBe(true);
     expect(forwarder.counters('west')).toMatchObject({ forwarded: 100, filteredOut: 900 });
     expect(forwarder.allCounters().north).toMatchObject({ forwarded: 0, filteredOut: 1_000 });
+  });
+
+  it('sends everything to every interested gateway when interest routing is off (for comparison)', async () => {
+    const sender = new FakeSender();
+    const forwarder = east([typeIs('match')], sender, false);
+    for (let i = 0; i < 100; i++)
+      await forwarder.forward(KEY, ev(i % 10 === 0 ? 'match' : 'other', String(i)));
+    expect(sender.requests).toHaveLength(100);
+    expect(forwarder.counters('north')).toMatchObject({ forwarded: 0, filteredOut: 100 });
   });
 
   it('retries a peer that is down and reports a retriable failure, so the event stays in the channel', async () => {

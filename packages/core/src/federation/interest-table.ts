@@ -52,6 +52,11 @@ export interface InterestTableOptions {
   epoch?: string;
   /** Beyond this many distinct filters on one Broker, announce `acceptsAll` instead (default 1,000). */
   maxAnnouncedFilters?: number;
+  /**
+   * False sends every event to every gateway federated on the Broker that has any Trigger, as
+   * if each accepted everything: only there to measure what interest routing saves (default true).
+   */
+  interestRouting?: boolean;
 }
 
 /** A way to an interested gateway, learned from a peer. */
@@ -116,6 +121,7 @@ export class InterestTable {
   readonly epoch: string;
   readonly maxHops: number;
   readonly #maxFilters: number;
+  readonly #interestRouting: boolean;
   #version = 0;
   #local = new Map<string, LocalEntry>();
   #localSignature = '';
@@ -127,6 +133,7 @@ export class InterestTable {
     this.epoch = options.epoch ?? randomUUID();
     this.maxHops = options.maxHops ?? DEFAULT_MAX_HOPS;
     this.#maxFilters = options.maxAnnouncedFilters ?? MAX_ANNOUNCED_FILTERS;
+    this.#interestRouting = options.interestRouting ?? true;
     if (!Number.isSafeInteger(this.maxHops) || this.maxHops < 1) {
       const message = `must be a positive integer, got ${this.maxHops}`;
       throw new ConfigError(`invalid maxHops: ${message}`, [{ path: 'maxHops', message }]);
@@ -300,7 +307,11 @@ export class InterestTable {
     onRoute.add(this.gatewayId);
     const linksLeft = this.maxHops - hopCount(event);
     const targets = routeTargets(event);
-    const wanted = targets ?? [...new Set(routes?.index.match(event).map((r) => r.gateway))];
+    const wanted =
+      targets ??
+      (this.#interestRouting
+        ? [...new Set(routes?.index.match(event).map((r) => r.gateway))]
+        : [...(routes?.byGateway.keys() ?? [])]);
 
     for (const gateway of wanted) {
       const candidates = routes?.byGateway.get(gateway) ?? [];

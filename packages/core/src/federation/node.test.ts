@@ -30,7 +30,7 @@ describe('FederationNode.admit', () => {
     const n = node();
     const e = recordHop(ev('1'), 'east');
     expect(n.admit('default/orders', e)).toBe('accept');
-    n.release(e);
+    n.release('default/orders', e);
     expect(n.admit('default/orders', e)).toBe('accept');
   });
 
@@ -41,6 +41,18 @@ describe('FederationNode.admit', () => {
     expect(n.admit('default/orders', far)).toBe('hop-limit');
     // Neither was recorded: they do not count as seen.
     expect(n.dedup.size).toBe(0);
+  });
+
+  it('keeps Brokers apart: the same event in two federated Brokers is not a duplicate', () => {
+    const n = node();
+    n.table.setLocalInterest([
+      { namespace: 'default', name: 'orders', filters: [] },
+      { namespace: 'default', name: 'audit', filters: [] },
+    ]);
+    const e = recordHop(ev('1'), 'east');
+    expect(n.admit('default/orders', e)).toBe('accept');
+    expect(n.admit('default/audit', e)).toBe('accept');
+    expect(n.admit('default/audit', e)).toBe('duplicate');
   });
 
   it('refuses events for a Broker that is not federated here', () => {

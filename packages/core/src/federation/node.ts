@@ -8,7 +8,7 @@
  *    `buildAnnouncement(peer)` to every peer. Announcements received from a peer go to
  *    `applyAnnouncement(body, peer)`; when `changed`, announce again to the other peers.
  * 2. An event arrives from a peer on `POST /<ns>/<broker>` of the peer endpoint →
- *    `admit(key, event)`. On `accept`, ingest it into the Broker (on failure: `release(event)`
+ *    `admit(key, event)`. On `accept`, ingest it into the Broker (on failure: `release(key, event)`
  *    and answer the error, so the peer retries); on anything else answer 202 and drop it.
  * 3. A forwarding subscription on the Broker's channel (like a Trigger with no filter) calls
  *    `forward(key, event)` for every event, local or from a peer, and acks when `ok`, nacks
@@ -76,8 +76,8 @@ export class FederationNode {
   }
 
   /** Undoes `admit`'s record when the accepted event could not be ingested, so a retry is not a duplicate. */
-  release(event: MeshEvent): void {
-    this.dedup.forget(event);
+  release(key: string, event: MeshEvent): void {
+    this.dedup.forget(event, key);
   }
 
   /** Forwards one event of Broker `key` to the peers that lead to interested gateways. */
@@ -89,6 +89,6 @@ export class FederationNode {
     if (!this.table.isFederated(key)) return 'not-federated';
     if (visited(event).includes(this.gatewayId)) return 'loop';
     if (hopCount(event) > this.table.maxHops) return 'hop-limit';
-    return this.dedup.seen(event) ? 'duplicate' : 'accept';
+    return this.dedup.seen(event, key) ? 'duplicate' : 'accept';
   }
 }
