@@ -63,10 +63,11 @@ async function records(topic: string): Promise<number> {
 /** Polls the target topic; returns events/s from its first record to its EVENTS-th. */
 async function timeCopy(target: string, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
-  let first = 0;
-  while ((first = await records(target)) === 0) {
+  let first = await records(target);
+  while (first === 0) {
     if (Date.now() > deadline) throw new Error(`nothing arrived in ${target}`);
     await new Promise((r) => setTimeout(r, 10));
+    first = await records(target);
   }
   const t0 = performance.now();
   while ((await records(target)) < EVENTS) {

@@ -169,8 +169,11 @@ async function throughput(runner: Runner, producer: Producer, url: string, name:
   await reset(url);
   await runner.start(topic, url);
   // Timed from the first event at the sink, so that the group join is not counted.
-  let first = 0;
-  while ((first = (await stats(url)).count) === 0) await new Promise((r) => setTimeout(r, 5));
+  let first = (await stats(url)).count;
+  while (first === 0) {
+    await new Promise((r) => setTimeout(r, 5));
+    first = (await stats(url)).count;
+  }
   const t0 = performance.now();
   while ((await stats(url)).count < EVENTS) await new Promise((r) => setTimeout(r, 20));
   const ms = performance.now() - t0;
