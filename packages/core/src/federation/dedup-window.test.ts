@@ -68,3 +68,44 @@ describe('DedupWindow', () => {
     expect(() => new DedupWindow({ maxEntries: Number.NaN })).toThrow(/maxEntries/);
   });
 });
+
+describe('DedupWindow bookkeeping', () => {
+  it('expires and evicts correctly after keys were forgotten and accepted again', () => {
+    let now = 0;
+    const w = new DedupWindow({ windowMs: 1_000, maxEntries: 3, now: () => now });
+    w.seen(ev('a'));
+    now = 10;
+    w.forget(ev('a'));
+    w.seen(ev('a')); // accepted again at 10: the entry from 0 is stale
+    now = 20;
+    w.seen(ev('b'));
+    w.seen(ev('c'));
+    expect(w.size).toBe(3);
+    now = 1_005; // past 0 + window, not past 10 + window
+    expect(w.has(ev('a'))).toBe(true);
+    now = 1_010;
+    expect(w.has(ev('a'))).toBe(false);
+    expect(w.has(ev('b'))).toBe(true);
+    w.seen(ev('d'));
+    w.seen(ev('e'));
+    expect(w.size).toBe(3);
+    expect(w.has(ev('b'))).toBe(false);
+    expect(w.counters).toMatchObject({ expired: 1, evicted: 1 });
+  });
+
+  it('keeps its bookkeeping bounded over many windows', () => {
+    let now = 0;
+    const w = new DedupWindow({ windowMs: 100, maxEntries: 50, now: () => now });
+    let fresh = 0;
+    let repeats = 0;
+    for (let i = 0; i < 5_000; i++) {
+      now = i;
+      if (!w.seen(ev(String(i)))) fresh++;
+      if (i % 3 === 0 && i > 0 && w.seen(ev(String(i - 1)))) repeats++;
+    }
+    expect(fresh).toBe(5_000);
+    expect(repeats).toBe(1_666);
+    expect(w.size).toBe(50);
+    expect(w.counters).toMatchObject({ accepted: 5_000, duplicates: 1_666 });
+  });
+});

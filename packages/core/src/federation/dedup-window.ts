@@ -44,8 +44,16 @@ export class DedupWindow {
   readonly maxEntries: number;
   readonly counters: DedupCounters = { accepted: 0, duplicates: 0, expired: 0, evicted: 0 };
   readonly #now: () => number;
-  /** key → time accepted. A Map iterates in insertion order, which is acceptance order: oldest first. */
+  /** key → time accepted. */
   readonly #entries = new Map<string, number>();
+  /**
+   * Keys in acceptance order, oldest at `#head`, with their times: what expiry and eviction pop.
+   * (Deleting from the front of a Map leaves holes that every new iterator walks over again.)
+   * An entry whose key was forgotten or recorded again since is stale and skipped.
+   */
+  #queueKeys: string[] = [];
+  #queueTimes: number[] = [];
+  #head = 0;
 
   constructor(options: DedupWindowOptions = {}) {
     this.windowMs = positive(options.windowMs ?? DEFAULT_DEDUP_WINDOW_MS, 'windowMs');
@@ -73,11 +81,11 @@ export class DedupWindow {
       return true;
     }
     this.#entries.set(key, now);
+    this.#queueKeys.push(key);
+    this.#queueTimes.push(now);
     this.counters.accepted++;
-    while (this.#entries.size > this.maxEntries) {
-      const oldest = this.#entries.keys().next().value as string;
-      this.#entries.delete(oldest);
-      this.counters.evicted++;
+    while (this.#entries.size > this.maxEntries && this.#head < this.#queueKeys.length) {
+      if (this.#popOldest()) this.counters.evicted++;
     }
     return false;
   }
@@ -98,16 +106,36 @@ export class DedupWindow {
 
   clear(): void {
     this.#entries.clear();
+    this.#queueKeys = [];
+    this.#queueTimes = [];
+    this.#head = 0;
   }
 
   /** Drops entries from the oldest end while they are outside the window: amortised O(1). */
   #expire(now: number): void {
     const limit = now - this.windowMs;
-    for (const [key, at] of this.#entries) {
-      if (at > limit) return;
-      this.#entries.delete(key);
-      this.counters.expired++;
+    while (this.#head < this.#queueTimes.length && (this.#queueTimes[this.#head] as number) <= limit) {
+      if (this.#popOldest()) this.counters.expired++;
     }
+  }
+
+  /** Removes the oldest queue entry; true when it was live (its key is now forgotten), false when stale. */
+  #popOldest(): boolean {
+    const key = this.#queueKeys[this.#head] as string;
+    const at = this.#queueTimes[this.#head] as number;
+    this.#head++;
+    this.#compact();
+    if (this.#entries.get(key) !== at) return false;
+    this.#entries.delete(key);
+    return true;
+  }
+
+  /** Gives back the popped part of the queue now and then, so that it never grows without bound. */
+  #compact(): void {
+    if (this.#head < 4096 || this.#head * 2 < this.#queueKeys.length) return;
+    this.#queueKeys = this.#queueKeys.slice(this.#head);
+    this.#queueTimes = this.#queueTimes.slice(this.#head);
+    this.#head = 0;
   }
 }
 
