@@ -8,6 +8,10 @@ import type { MeshEvent } from '../event/mesh-event.js';
  * must not see `Object.prototype.constructor` instead.
  */
 export function attributeText(event: MeshEvent, name: string): string | undefined {
-  if (name in Object.prototype && !Object.hasOwn(event.attributes, name)) return undefined;
+  const attributes = event.attributes;
+  const value = attributes[name];
+  // The common case first: a String attribute (Object.prototype has no string-valued members).
+  if (typeof value === 'string') return value;
+  if (value === undefined || !Object.hasOwn(attributes, name)) return undefined;
   return attributeString(event, name);
 }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { makeEvent } from '../event/mesh-event.js';
 import type { MeshEvent } from '../event/mesh-event.js';
-import { type TriggerFilter, compileFilter } from './compile.js';
+import { TriggerFilter, compileFilter } from './compile.js';
 import { atomHolds } from './requirement.js';
 import { TriggerIndex } from './trigger-index.js';
 import type { CompiledFilter, SubscriptionsApiFilter, TriggerFilterSpec } from './types.js';
@@ -146,10 +146,12 @@ describe('TriggerIndex', () => {
     const compiled = compileFilter({
       filters: [{ any: [{ exact: { type: 'a' } }, { exact: { source: 's' } }, { prefix: { type: 'a' } }] }],
     });
-    const counting: CompiledFilter = Object.assign(Object.create(compiled) as CompiledFilter, {
-      matches: (e: MeshEvent) => {
+    const root = (compiled as TriggerFilter).root;
+    const counting = new TriggerFilter(compiled.spec, {
+      requirement: root.requirement,
+      evaluate: (e: MeshEvent) => {
         calls++;
-        return compiled.matches(e);
+        return root.evaluate(e);
       },
     });
     const index = new TriggerIndex<number>();
@@ -157,6 +159,9 @@ describe('TriggerIndex', () => {
     expect(index.residualCount).toBe(0);
     expect(index.match(makeEvent({ type: 'a', source: 's' }))).toEqual([1]);
     expect(calls).toBe(1);
+    expect(index.evaluations).toBe(1);
+    expect(index.match(makeEvent({ type: 'b', source: 'x' }))).toEqual([]);
+    expect(index.evaluations).toBe(1);
   });
 
   it('keeps a filter it did not compile in the residual list', () => {
