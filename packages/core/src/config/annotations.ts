@@ -28,20 +28,21 @@ export interface IssueSink {
 }
 
 /**
- * Parses the annotations a kind knows. Issues are reported at `metadata.annotations.<key>`.
+ * Parses the annotations (or labels) a kind knows. Issues are reported at `metadata.annotations.<key>`.
  * Returns the parsed values by annotation key (absent annotations are absent).
  */
 export function parseAnnotations(
   annotations: Record<string, string> | undefined,
   known: AnnotationSchemas,
   ctx: IssueSink,
+  field: 'annotations' | 'labels' = 'annotations',
 ): Record<string, unknown> {
   const parsed: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(annotations ?? {})) {
-    const path = ['metadata', 'annotations', key];
+    const path = ['metadata', field, key];
     const schema = known[key];
     if (schema === undefined) {
-      if (key.startsWith(MESHGATE_ANNOTATION_PREFIX)) {
+      if (field === 'annotations' && key.startsWith(MESHGATE_ANNOTATION_PREFIX)) {
         const names = Object.keys(known).filter((k) => k.startsWith(MESHGATE_ANNOTATION_PREFIX));
         ctx.issues.push({
           code: 'custom',

@@ -227,7 +227,7 @@ apiVersion: sources.knative.dev/v1beta1
 kind: KafkaSource
 metadata:
   name: ks
-  annotations: {kafka.eventing.knative.dev/key-type: int}
+  labels: {kafkasources.sources.knative.dev/key-type: int}
 spec:
   bootstrapServers: [a:9092, b:9092]
   topics: [t1, t2]

@@ -181,16 +181,20 @@ export const kafkaNetSchema = z
 export type KafkaNet = z.output<typeof kafkaNetSchema>;
 
 export interface KafkaSourceSettings {
-  /** `kafka.eventing.knative.dev/key-type`: how the record key is turned into `partitionkey`. */
+  /** Label or annotation `kafkasources.sources.knative.dev/key-type`: how the record key is read (default string). */
   keyType: 'string' | 'int' | 'float' | 'byte-array';
   /** `meshgate.io/max-in-flight`: unordered window per consumer (default 100). */
   maxInFlight: number;
 }
 
+/** Knative reads the record-key type from this label (or annotation) of a KafkaSource. */
+export const KAFKA_KEY_TYPE_LABEL = 'kafkasources.sources.knative.dev/key-type';
+const keyTypeSchema = z.enum(['string', 'int', 'float', 'byte-array'], {
+  error: 'must be string, int, float or byte-array',
+});
+
 const kafkaSourceAnnotations = {
-  'kafka.eventing.knative.dev/key-type': z.enum(['string', 'int', 'float', 'byte-array'], {
-    error: 'must be string, int, float or byte-array',
-  }),
+  [KAFKA_KEY_TYPE_LABEL]: keyTypeSchema,
   'meshgate.io/max-in-flight': positiveIntText,
 };
 
@@ -218,9 +222,17 @@ export const kafkaSourceSchema = envelope(
   }),
 ).transform((doc, ctx) => {
   const a = parseAnnotations(doc.metadata.annotations, kafkaSourceAnnotations, ctx);
+  const labels = parseAnnotations(
+    doc.metadata.labels,
+    { [KAFKA_KEY_TYPE_LABEL]: keyTypeSchema },
+    ctx,
+    'labels',
+  );
+  const keyType = (a[KAFKA_KEY_TYPE_LABEL] ?? labels[KAFKA_KEY_TYPE_LABEL]) as
+    | KafkaSourceSettings['keyType']
+    | undefined;
   const settings: KafkaSourceSettings = {
-    keyType:
-      (a['kafka.eventing.knative.dev/key-type'] as KafkaSourceSettings['keyType'] | undefined) ?? 'string',
+    keyType: keyType ?? 'string',
     maxInFlight: (a['meshgate.io/max-in-flight'] as number | undefined) ?? KAFKA_SOURCE_DEFAULTS.maxInFlight,
   };
   const consumerGroup =
