@@ -29,9 +29,9 @@ export class BrokerRuntime {
   /**
    * Accepts events: resolves once the channel has them (durable channels: persisted). Throws
    * InvalidEventError for a used-up TTL, OverloadedError when the channel is full,
-   * NotConnectedError when a durable channel is down.
+   * NotConnectedError when a durable channel is down. Returns the events as stamped.
    */
-  async ingest(events: readonly MeshEvent[]): Promise<void> {
+  async ingest(events: readonly MeshEvent[]): Promise<MeshEvent[]> {
     const stamped = events.map((e) => stampIngress(e));
     const channel = this.channel;
     if (channel instanceof MemoryChannel) {
@@ -43,6 +43,7 @@ export class BrokerRuntime {
       await Promise.all(stamped.map((e) => channel.publish(e)));
     }
     this.counters.received += stamped.length;
+    return stamped;
   }
 
   reject(reason: string, count = 1): void {

@@ -1,5 +1,11 @@
-/** Hooks the gateway's metrics listen on; every hook is optional and must not throw. */
+import type { MeshEvent } from '../event/mesh-event.js';
+
+/** Hooks the gateway's metrics, live tail and tracing listen on; every hook is optional and must not throw. */
 export interface RouterObserver {
+  /** Every event accepted into a Broker, after ingress stamping (for live tails). Keep it cheap. */
+  event?(broker: string, event: MeshEvent): void;
+  /** An event went to a Trigger's dead-letter sink (for "recent dead letters"). */
+  deadLettered?(trigger: string, event: MeshEvent, error: string): void;
   /** Events accepted into a Broker (`<namespace>/<broker>`). */
   ingested?(broker: string, count: number): void;
   /** Events refused at a Broker's ingress, by reason (invalid, overloaded, not-found, ...). */
@@ -12,3 +18,14 @@ export interface RouterObserver {
 }
 
 export type TriggerOutcomeKind = 'delivered' | 'dead-lettered' | 'failed' | 'dropped';
+
+/**
+ * Tracing around one delivery of an event to a Trigger's subscriber: the gateway implements it
+ * with OpenTelemetry; `headers` (e.g. W3C `traceparent`) go on every attempt.
+ */
+export interface DeliveryTracer {
+  startDelivery(
+    trigger: string,
+    event: MeshEvent,
+  ): { headers: Record<string, string>; end(outcome: TriggerOutcomeKind, error?: string): void };
+}

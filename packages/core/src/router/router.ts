@@ -19,7 +19,7 @@ import {
   type TriggerDefinition,
 } from './definitions.js';
 import { MemoryChannel } from './memory-channel.js';
-import type { RouterObserver } from './observer.js';
+import type { DeliveryTracer, RouterObserver } from './observer.js';
 import { TriggerRuntime } from './trigger.js';
 
 export interface RouterOptions {
@@ -30,6 +30,7 @@ export interface RouterOptions {
   resolveRef?: Parameters<typeof resolveDeliveryPolicy>[1];
   logger?: Logger;
   observer?: RouterObserver;
+  tracer?: DeliveryTracer;
 }
 
 export interface RouterDefinitions {
@@ -73,8 +74,10 @@ export class Router {
   async ingest(namespace: string, name: string, events: readonly MeshEvent[]): Promise<void> {
     const broker = this.broker(namespace, name);
     if (!broker) throw new BrokerNotFoundError(brokerKey(namespace, name));
-    await broker.ingest(events);
-    this.options.observer?.ingested?.(broker.key, events.length);
+    const accepted = await broker.ingest(events);
+    const observer = this.options.observer;
+    observer?.ingested?.(broker.key, accepted.length);
+    if (observer?.event) for (const e of accepted) observer.event(broker.key, e);
   }
 
   /**
@@ -200,6 +203,7 @@ export class Router {
       reply: (event) => this.ingest(def.namespace, def.broker, [event]),
       logger: this.logger.child({ trigger: key }),
       observer: this.options.observer,
+      tracer: this.options.tracer,
     });
     runtime.brokerDelivery = broker.definition.delivery;
     runtime.channel = broker.channel;

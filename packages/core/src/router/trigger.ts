@@ -12,7 +12,7 @@ import type { CompiledFilter } from '../filter/index.js';
 import type { Logger } from '../logger.js';
 import { DEFAULT_MAX_IN_FLIGHT, type TriggerDefinition } from './definitions.js';
 import { ARRIVAL_TIME_ATTRIBUTE, replyWithTtl, TTL_ATTRIBUTE, brokerTtl } from './ingress.js';
-import type { RouterObserver, TriggerOutcomeKind } from './observer.js';
+import type { DeliveryTracer, RouterObserver, TriggerOutcomeKind } from './observer.js';
 
 export interface TriggerCounters {
   /** Events that passed the filter and were handed to delivery. */
@@ -36,6 +36,7 @@ export interface TriggerRuntimeOptions {
   reply: (event: MeshEvent) => Promise<void>;
   logger: Logger;
   observer?: RouterObserver;
+  tracer?: DeliveryTracer;
 }
 
 export class TriggerRuntime {
@@ -100,12 +101,15 @@ export class TriggerRuntime {
   private async deliver(delivery: Delivery): Promise<void> {
     const { definition, policy, sender, observer, logger } = this.options;
     const event = delivery.event;
+    const span = this.options.tracer?.startDelivery(this.key, event);
     const outcome: DeliveryOutcome = await deliverWithRetries(
       {
         url: definition.subscriberUrl,
         event: withoutTtlForSubscriber(event),
         policy,
-        headers: { 'kn-namespace': definition.namespace },
+        headers: span
+          ? { ...span.headers, 'kn-namespace': definition.namespace }
+          : { 'kn-namespace': definition.namespace },
         ...((definition.contentMode ?? policy.mode) && { mode: definition.contentMode ?? policy.mode }),
         signal: this.abort.signal,
         observer: {
@@ -118,7 +122,10 @@ export class TriggerRuntime {
       },
       sender,
     );
-    if (this.abort.signal.aborted) return; // stopping: leave the event un-acked
+    if (this.abort.signal.aborted) {
+      span?.end('failed', 'stopped');
+      return; // stopping: leave the event un-acked
+    }
     const id = event.attributes.id;
     let kind: TriggerOutcomeKind;
     switch (outcome.kind) {
@@ -167,6 +174,7 @@ export class TriggerRuntime {
         }
         break;
     }
+    span?.end(kind, outcome.kind === 'delivered' ? undefined : outcome.error);
     observer?.outcome?.(this.key, kind, sinceArrival(event));
   }
 
