@@ -4,7 +4,15 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { brokerKey, DEFAULT_MAX_BODY_BYTES, type Logger, Router } from '@meshgate/core';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  brokerKey,
+  DEFAULT_MAX_BODY_BYTES,
+  type DeliveryTracer,
+  type Logger,
+  Router,
+  type RouterObserver,
+} from '@meshgate/core';
 import { HttpAddressableSender } from '@meshgate/knative';
 import type { Addressable } from './http/addressables.js';
 import { createGatewayServer } from './http/server.js';
@@ -13,7 +21,16 @@ import type { GatewayModel } from './model.js';
 
 export interface GatewayOptions {
   logger: Logger;
+  /** Traces deliveries (OpenTelemetry in production; absent: no tracing cost). */
+  tracer?: DeliveryTracer;
 }
+
+/** An extra HTTP route (UI, live tail, ...): answers and returns true, or returns false to pass. */
+export type RouteHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+) => boolean | Promise<boolean>;
 
 export class Gateway {
   private readonly router: Router;
@@ -21,14 +38,33 @@ export class Gateway {
   private readonly metrics: GatewayMetrics;
   private server: Server | undefined;
   private model: GatewayModel | undefined;
+  private readonly observers: RouterObserver[] = [];
+  private readonly routes: RouteHandler[] = [];
 
   constructor(private readonly options: GatewayOptions) {
     this.metrics = createMetrics(() => this.router);
+    this.observers.push(this.metrics.observer);
     this.router = new Router({
       sender: this.sender,
       logger: options.logger,
-      observer: this.metrics.observer,
+      observer: fanOut(this.observers),
+      ...(options.tracer && { tracer: options.tracer }),
     });
+  }
+
+  /** Listens to what the router does (live tail, recent dead letters). */
+  addObserver(observer: RouterObserver): void {
+    this.observers.push(observer);
+  }
+
+  /** Adds HTTP routes, tried in order before the built-in GET routes and the 404. */
+  addRoute(handler: RouteHandler): void {
+    this.routes.push(handler);
+  }
+
+  /** The model last applied. */
+  get currentModel(): GatewayModel | undefined {
+    return this.model;
   }
 
   /** The base URL the server listens on (after start). */
@@ -39,6 +75,7 @@ export class Gateway {
     return `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${addr.port}`;
   }
 
+  /** The router (admin views, tests). */
   get routerForTests(): Router {
     return this.router;
   }
@@ -51,6 +88,7 @@ export class Gateway {
       registry: this.metrics.registry,
       logger: this.options.logger,
       readiness: () => this.readiness(),
+      routes: this.routes,
       kyma: {
         maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
         accept: (events) => {
@@ -122,4 +160,36 @@ export class Gateway {
     await this.router.close();
     await this.sender.close();
   }
+}
+
+/** One observer that calls each of `observers` (read at call time, so later additions count). */
+function fanOut(observers: RouterObserver[]): RouterObserver {
+  return {
+    ingested: (b, n) => {
+      for (const o of observers) o.ingested?.(b, n);
+    },
+    rejected: (b, r, n) => {
+      for (const o of observers) o.rejected?.(b, r, n);
+    },
+    attempt: (t, s, d) => {
+      for (const o of observers) o.attempt?.(t, s, d);
+    },
+    outcome: (t, k, ms) => {
+      for (const o of observers) o.outcome?.(t, k, ms);
+    },
+    retried: (t) => {
+      for (const o of observers) o.retried?.(t);
+    },
+    deadLettered: (t, e, err) => {
+      for (const o of observers) o.deadLettered?.(t, e, err);
+    },
+    get event() {
+      // Only pay for the per-event hook when someone listens.
+      const listening = observers.filter((o) => o.event);
+      if (listening.length === 0) return undefined;
+      return (b: string, e: Parameters<NonNullable<RouterObserver['event']>>[1]) => {
+        for (const o of listening) o.event?.(b, e);
+      };
+    },
+  };
 }

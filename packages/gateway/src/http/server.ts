@@ -20,6 +20,12 @@ export interface ServerContext {
   readiness: () => { ready: boolean; reasons: string[] };
   /** Where Kyma legacy events (`POST /<application>/v1/events`) go, when configured. */
   kyma?: KymaTarget;
+  /** Extra routes (UI, live tail, ...), tried before the built-in ones for GET and the 404. */
+  routes?: readonly ((
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+  ) => boolean | Promise<boolean>)[];
 }
 
 export function createGatewayServer(ctx: ServerContext): Server {
@@ -59,6 +65,9 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: ServerConte
   }
   if (parts.length === 4 && parts[2] === 'v1' && parts[3] === 'events' && parts[1]) {
     return handleKyma(req, res, decodeURIComponent(parts[1]), ctx.kyma, ctx.logger);
+  }
+  for (const handler of ctx.routes ?? []) {
+    if (await handler(req, res, path)) return;
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     req.resume();
