@@ -99,6 +99,12 @@ export class PubSubChannel implements Channel {
       `${this.options.subscriptionPrefix ?? `${shortName(this.topicName)}.`}${options.name}`,
     );
     const name = fullName(this.options.connection.projectId, 'subscriptions', id);
+    if (options.startFrom === 'earliest') {
+      // Said, not silently ignored: replaying a topic needs retention and a seek, not done here.
+      this.options.onWarning?.(
+        `Pub/Sub channel on ${this.topicName}: startFrom "earliest" is not supported for "${options.name}"; its subscription gets what is published after it was created`,
+      );
+    }
     await ensureSubscription(this.options.connection, this.topicName, name, {
       ordered: options.ordered === true,
       ackDeadlineSeconds: this.options.ackDeadlineSeconds ?? 60,

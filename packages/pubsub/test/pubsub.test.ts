@@ -287,7 +287,13 @@ describe('PubSubSource', () => {
 describe('PubSubChannel', () => {
   it('creates its topic, gives a new subscription only what is published after it, and closes', async () => {
     const topic = uniqueName('broker');
-    const channel = new PubSubChannel({ connection, topic, stopGraceMs: 200 });
+    const warnings: string[] = [];
+    const channel = new PubSubChannel({
+      connection,
+      topic,
+      stopGraceMs: 200,
+      onWarning: (m) => warnings.push(m),
+    });
     cleanups.push(async () => {
       const [subs] = await client.topic(topic).getSubscriptions();
       for (const s of subs) await s.delete();
@@ -297,9 +303,10 @@ describe('PubSubChannel', () => {
     await channel.publish(early);
     const recorder = new DeliveryRecorder();
     const sub = await channel.subscribe(
-      { name: 'default.broker.trigger-a', maxInFlight: 5 },
+      { name: 'default.broker.trigger-a', maxInFlight: 5, startFrom: 'earliest' },
       recorder.handler,
     );
+    expect(warnings.join('\n')).toMatch(/startFrom "earliest" is not supported/);
     const late = event(1);
     await channel.publish(late);
     await recorder.waitForIds([String(late.attributes.id)]);
