@@ -4,7 +4,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { sleep, waitUntil } from '../../../test/support/connector-conformance.js';
 import { uniqueName } from '../../../test/support/services.js';
 import { KafkaSource, type KafkaSourceOptions } from '../src/source.js';
-import { committedOffsets, createTopic, deleteTopics, produceRaw, testClient } from './helpers.js';
+import { committedOffsets, createTopic, deleteTopics, produceRaw, rawKafka, testClient } from './helpers.js';
 
 const client = testClient('source-test');
 const topics: string[] = [];
@@ -179,5 +179,26 @@ describe('KafkaSource (real broker)', () => {
     await produceRaw(topic, [{ value: 'after-start' }]);
     await waitUntil('the record written after start', () => got.length >= 1);
     expect(got).toEqual(['after-start']);
+  });
+
+  it('a missing topic is reported in status, retried with backoff, and picked up once it exists', async () => {
+    const topic = uniqueName('later');
+    const got: string[] = [];
+    const s = source({ topics: [topic], groupId: uniqueName('g') });
+    await s.start((d) => {
+      got.push(Buffer.from(d.event.data!).toString());
+      d.ack();
+    });
+    expect(s.status().state).toBe('degraded');
+    expect(s.status().reason).toContain(topic);
+    const admin = rawKafka().admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
+    await admin.disconnect();
+    topics.push(topic);
+    await produceRaw(topic, [{ value: 'finally' }]);
+    await waitUntil('the record once the topic exists', () => got.length === 1);
+    expect(got).toEqual(['finally']);
+    expect(s.status().state).toBe('ready');
   });
 });
