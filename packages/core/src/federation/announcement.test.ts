@@ -70,6 +70,14 @@ describe('parseAnnouncement', () => {
     ]);
   });
 
+  it('refuses a Broker or an interested gateway listed twice', () => {
+    const a = valid();
+    const broker = a.brokers[0]!;
+    broker.gateways[2]!.path = ['west', 'far'];
+    a.brokers.push({ ...broker, gateways: [] });
+    expect(issuesOf(a)).toEqual(['brokers[0].gateways[2].path', 'brokers[1]']);
+  });
+
   it('refuses a filter that does not compile, with its path', () => {
     const a = valid();
     a.brokers[0]!.gateways[2]!.filters = [{ filters: [{ cesql: 'subject LIKE' }] }];

@@ -121,35 +121,47 @@ export function parseAnnouncement(input: unknown, maxHops = DEFAULT_MAX_HOPS): P
   }
   const ann = result.data;
   const issues: ConfigIssue[] = [];
-  const brokers = ann.brokers.map((broker, b) => ({
-    namespace: broker.namespace,
-    name: broker.name,
-    gateways: broker.gateways.map((g, i): ParsedGatewayInterest => {
-      const at = `brokers[${b}].gateways[${i}]`;
-      if (g.path[0] !== ann.gatewayId)
-        issues.push({ path: `${at}.path[0]`, message: 'must be the announcer' });
-      if (new Set(g.path).size !== g.path.length)
-        issues.push({ path: `${at}.path`, message: 'repeats a gateway' });
-      if (g.path.length > maxHops) {
-        issues.push({ path: `${at}.path`, message: `is longer than ${maxHops} hops` });
-      }
-      const compiled: CompiledFilter[] = [];
-      const filters: TriggerFilterSpec[] = [];
-      if (g.acceptsAll !== true) {
-        g.filters.forEach((spec, f) => {
-          try {
-            const filter = compileFilter(spec as TriggerFilterSpec, `${at}.filters[${f}]`);
-            compiled.push(filter);
-            filters.push(filter.spec);
-          } catch (err) {
-            if (!(err instanceof ConfigError)) throw err;
-            issues.push(...err.issues);
-          }
-        });
-      }
-      return { path: g.path, ...(g.acceptsAll === true && { acceptsAll: true }), filters, compiled };
-    }),
-  }));
+  const brokerKeys = new Set<string>();
+  const brokers = ann.brokers.map((broker, b) => {
+    const key = `${broker.namespace}/${broker.name}`;
+    if (brokerKeys.has(key)) issues.push({ path: `brokers[${b}]`, message: `lists Broker ${key} again` });
+    brokerKeys.add(key);
+    const interested = new Set<string>();
+    return {
+      namespace: broker.namespace,
+      name: broker.name,
+      gateways: broker.gateways.map((g, i): ParsedGatewayInterest => {
+        const at = `brokers[${b}].gateways[${i}]`;
+        if (g.path[0] !== ann.gatewayId)
+          issues.push({ path: `${at}.path[0]`, message: 'must be the announcer' });
+        if (new Set(g.path).size !== g.path.length)
+          issues.push({ path: `${at}.path`, message: 'repeats a gateway' });
+        const gateway = g.path[g.path.length - 1] as string;
+        if (interested.has(gateway)) {
+          issues.push({ path: `${at}.path`, message: `lists gateway ${gateway} again` });
+        }
+        interested.add(gateway);
+        if (g.path.length > maxHops) {
+          issues.push({ path: `${at}.path`, message: `is longer than ${maxHops} hops` });
+        }
+        const compiled: CompiledFilter[] = [];
+        const filters: TriggerFilterSpec[] = [];
+        if (g.acceptsAll !== true) {
+          g.filters.forEach((spec, f) => {
+            try {
+              const filter = compileFilter(spec as TriggerFilterSpec, `${at}.filters[${f}]`);
+              compiled.push(filter);
+              filters.push(filter.spec);
+            } catch (err) {
+              if (!(err instanceof ConfigError)) throw err;
+              issues.push(...err.issues);
+            }
+          });
+        }
+        return { path: g.path, ...(g.acceptsAll === true && { acceptsAll: true }), filters, compiled };
+      }),
+    };
+  });
   if (issues.length > 0) throw invalid(issues);
   return {
     protocol: ANNOUNCEMENT_PROTOCOL,

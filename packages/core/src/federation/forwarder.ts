@@ -12,7 +12,7 @@ import type { DeliveryPolicy } from '../delivery/policy.js';
 import type { AddressableSender } from '../delivery/sender.js';
 import type { MeshEvent } from '../event/mesh-event.js';
 import type { InterestTable } from './interest-table.js';
-import { recordHop, withTargets } from './route.js';
+import { canForward, recordHop, withTargets } from './route.js';
 
 /** How to reach one peer. */
 export interface PeerLink {
@@ -125,6 +125,11 @@ export class PeerForwarder {
     const sends: Promise<PeerDelivery>[] = [];
     for (const [peer, targets] of plan.peers) {
       if (only !== undefined && peer !== only) continue;
+      // The plan already avoids the route; this is the rule itself, checked once more on the wire copy's way out.
+      if (!canForward(event, peer, this.#table.maxHops)) {
+        this.#countersOf(peer).looped++;
+        continue;
+      }
       sends.push(this.#send(key, peer, targets, event, options.signal));
     }
     const deliveries = await Promise.all(sends);
