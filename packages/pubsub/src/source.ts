@@ -336,7 +336,12 @@ export class PubSubSource implements Source {
     held.message.nack();
     if (held.key !== undefined) {
       // Pub/Sub redelivers this message and every later one of its key: drop what waits here.
-      this.resetting.set(held.key, { id: held.message.id, until: Date.now() + ORDER_RESET_MS });
+      const now = Date.now();
+      // Keys whose nacked message never came back (taken by another replica) expire here.
+      if (this.resetting.size >= 1024) {
+        for (const [key, reset] of this.resetting) if (reset.until <= now) this.resetting.delete(key);
+      }
+      this.resetting.set(held.key, { id: held.message.id, until: now + ORDER_RESET_MS });
       for (const queued of this.lanes.drain(held.key)) {
         queued.settled = true;
         queued.message.nack();
