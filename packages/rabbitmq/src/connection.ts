@@ -88,7 +88,11 @@ export class AmqpConnectionKeeper {
     if (this.closed) return;
     let model: ChannelModel | undefined;
     try {
-      model = await amqp.connect(this.options.url);
+      // Nagle's algorithm would hold back small frames (acks, confirms) and cap throughput.
+      model = await amqp.connect(this.options.url, {
+        noDelay: true,
+        clientProperties: { connection_name: `meshgate ${this.options.label}` },
+      });
       if (this.closed) {
         await model.close().catch(() => {});
         return;

@@ -21,6 +21,7 @@ import {
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { fromAmqpMessage, type WrapContext, wrapMessage } from './binding.js';
 import { AmqpConnectionKeeper, type ReconnectOptions, redactUrl } from './connection.js';
+import { AckBatcher } from './ack-batcher.js';
 import { ConfirmPublisher } from './publisher.js';
 
 /** Where poison messages go: an exchange (and routing key; default the queue's name). */
@@ -49,6 +50,7 @@ export interface QueueConsumerOptions {
 export class QueueConsumer {
   private readonly keeper: AmqpConnectionKeeper;
   private channel: ConfirmChannel | undefined;
+  private acks: AckBatcher | undefined;
   private publisher: ConfirmPublisher | undefined;
   private consumerTag: string | undefined;
   private handler: DeliveryHandler | undefined;
@@ -89,6 +91,8 @@ export class QueueConsumer {
     }
     this.delayed.clear();
     await this.waitIdle(this.options.stopGraceMs ?? 5000);
+    // Acks given in this very turn are still queued for a batched frame: send them first.
+    this.acks?.flush();
     // Closing the channel returns every message still un-acked to the queue.
     await this.keeper.close();
     this.channel = undefined;
@@ -120,6 +124,7 @@ export class QueueConsumer {
     if (this.options.declare !== undefined) await this.options.declare(channel);
     await channel.prefetch(this.options.ordered === true ? 1 : this.options.maxInFlight);
     this.channel = channel;
+    this.acks = new AckBatcher(channel);
     // Deliveries of an earlier channel cannot be settled any more; the broker redelivers them.
     this.inFlight = 0;
     this.notifyIdle();
@@ -146,6 +151,7 @@ export class QueueConsumer {
   }
 
   private deliver(channel: ConfirmChannel, msg: ConsumeMessage, event: MeshEvent): void {
+    const acks = this.acks!;
     this.inFlight += 1;
     let settled = false;
     const live = () => this.channel === channel;
@@ -165,12 +171,15 @@ export class QueueConsumer {
       origin: `${this.options.queue}#${msg.fields.deliveryTag}`,
       redeliveries: typeof count === 'number' ? count : msg.fields.redelivered ? 1 : 0,
       ack: () => {
-        if (settle()) channel.ack(msg);
+        if (settle()) acks.ack(msg);
       },
       nack: (_reason, delayMs) => {
         if (settled) return;
         const requeue = () => {
-          if (settle()) channel.nack(msg, false, true);
+          if (settle()) {
+            channel.nack(msg, false, true);
+            acks.settledOtherwise(msg.fields.deliveryTag);
+          }
         };
         if (delayMs === undefined || delayMs <= 0 || this.stopping) {
           requeue();
@@ -202,18 +211,22 @@ export class QueueConsumer {
         headers,
         persistent: true,
       });
-      channel.ack(msg);
+      if (this.channel === channel) this.acks?.ack(msg);
     } catch {
       // Not dead-lettered (unroutable, or the channel is gone): the message stays in the queue.
       // Requeued at once it would spin; a delay keeps the gateway responsive meanwhile.
       const timer = setTimeout(() => {
         this.delayed.delete(timer);
-        if (this.channel === channel) channel.nack(msg, false, true);
+        this.requeuePoison(channel, msg);
       }, 1000);
-      this.delayed.set(timer, () => {
-        if (this.channel === channel) channel.nack(msg, false, true);
-      });
+      this.delayed.set(timer, () => this.requeuePoison(channel, msg));
     }
+  }
+
+  private requeuePoison(channel: ConfirmChannel, msg: ConsumeMessage): void {
+    if (this.channel !== channel) return;
+    channel.nack(msg, false, true);
+    this.acks?.settledOtherwise(msg.fields.deliveryTag);
   }
 
   private notifyIdle(): void {

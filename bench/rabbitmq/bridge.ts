@@ -1,0 +1,196 @@
+/**
+ * RabbitMQ bridge benchmark: move N persistent CloudEvents (binary mode, 1 KiB data) from a
+ * queue to an exchange (bound to a second queue), with publisher confirms on the destination and
+ * source acks only after the confirm, two ways on the same broker:
+ *   - meshgate: RabbitmqSource -> RabbitmqSink in this process (prefetch = maxInFlight);
+ *   - the Shovel plugin (dynamic shovel, ack-mode on-confirm, same prefetch).
+ * Rate = messages arriving in the destination queue / time, measured the same way for both
+ * (polling the destination queue depth from the first arrival to the last), runs interleaved.
+ *
+ *   rabbitmq-plugins enable rabbitmq_shovel    # once
+ *   npx tsx bench/rabbitmq/bridge.ts           # BENCH_EVENTS=20000 BENCH_ROUNDS=2 BENCH_WINDOW=1000
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import type { ChannelModel } from 'amqplib';
+
+// @meshgate/* must resolve to their sources: run again under that export condition.
+if (!process.execArgv.includes('--conditions=meshgate-source')) {
+  const child = spawnSync(
+    process.execPath,
+    ['--conditions=meshgate-source', ...process.execArgv, ...process.argv.slice(1)],
+    {
+      stdio: 'inherit',
+    },
+  );
+  process.exit(child.status ?? 1);
+}
+const { makeEvent } = await import('@meshgate/core');
+const { RabbitmqSink, RabbitmqSource, toAmqpMessage } = await import('@meshgate/rabbitmq');
+const { default: amqp } = await import('amqplib');
+
+const url = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const N = Number(process.env.BENCH_EVENTS ?? 20_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const WINDOW = Number(process.env.BENCH_WINDOW ?? 1000);
+const run = `bench-${Date.now().toString(36)}`;
+/** CPU time of this process over wall time, per meshgate round (1.0 = one core busy). */
+const cpuShare: number[] = [];
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function declare(admin: ChannelModel, tag: string) {
+  const ch = await admin.createChannel();
+  const src = `${run}-${tag}-src`;
+  const dst = `${run}-${tag}-dst`;
+  const exchange = `${run}-${tag}-x`;
+  await ch.assertQueue(src, { durable: true });
+  await ch.assertQueue(dst, { durable: true });
+  await ch.assertExchange(exchange, 'topic', { durable: true });
+  await ch.bindQueue(dst, exchange, '#');
+  await ch.close();
+  return { src, dst, exchange };
+}
+
+async function preload(admin: ChannelModel, queue: string): Promise<void> {
+  const ch = await admin.createConfirmChannel();
+  const data = Buffer.alloc(1024, 'x');
+  for (let i = 0; i < N; i++) {
+    const event = makeEvent(
+      {
+        specversion: '1.0',
+        id: `${queue}-${i}`,
+        source: '/bench',
+        type: 'bench.event',
+        datacontenttype: 'text/plain',
+      },
+      data,
+    );
+    const msg = toAmqpMessage(event);
+    if (!ch.sendToQueue(queue, msg.content, msg.properties)) await new Promise((r) => ch.once('drain', r));
+    if (i % 1000 === 999) await ch.waitForConfirms();
+  }
+  await ch.waitForConfirms();
+  await ch.close();
+}
+
+/** Polls the destination depth; returns messages/s between the first and the last arrival. */
+async function measure(admin: ChannelModel, queue: string): Promise<number> {
+  const ch = await admin.createChannel();
+  let first: { t: number; n: number } | undefined;
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    const { messageCount } = await ch.checkQueue(queue);
+    const t = performance.now();
+    if (first === undefined && messageCount > 0) first = { t, n: messageCount };
+    if (messageCount >= N) {
+      await ch.close();
+      if (first === undefined || t === first.t) return Number.NaN;
+      return (messageCount - first.n) / ((t - first.t) / 1000);
+    }
+    if (Date.now() > deadline) throw new Error(`${queue}: only ${messageCount}/${N} after 300 s`);
+    await sleep(20);
+  }
+}
+
+async function meshgateRound(admin: ChannelModel, round: number): Promise<number> {
+  const q = await declare(admin, `mg${round}`);
+  await preload(admin, q.src);
+  const sink = new RabbitmqSink({ name: 'bench-sink', url, exchange: q.exchange });
+  const source = new RabbitmqSource({ name: 'bench-source', url, queue: q.src, maxInFlight: WINDOW });
+  const rate = measure(admin, q.dst);
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  await source.start((d) => {
+    sink.send(d.event).then(
+      () => d.ack(),
+      (err: Error) => d.nack(err, 100),
+    );
+  });
+  const r = await rate;
+  const used = process.cpuUsage(cpu);
+  cpuShare.push((used.user + used.system) / 1000 / (performance.now() - t0));
+  await source.stop();
+  await sink.close();
+  await drop(admin, q);
+  return r;
+}
+
+function rabbitmqctl(...args: string[]): void {
+  execFileSync('rabbitmqctl', args, { stdio: 'ignore' });
+}
+
+async function shovelRound(admin: ChannelModel, round: number): Promise<number> {
+  const q = await declare(admin, `sh${round}`);
+  await preload(admin, q.src);
+  const name = `${run}-shovel-${round}`;
+  const rate = measure(admin, q.dst);
+  rabbitmqctl(
+    'set_parameter',
+    'shovel',
+    name,
+    JSON.stringify({
+      'src-protocol': 'amqp091',
+      'src-uri': url,
+      'src-queue': q.src,
+      'src-prefetch-count': WINDOW,
+      'dest-protocol': 'amqp091',
+      'dest-uri': url,
+      'dest-exchange': q.exchange,
+      'ack-mode': 'on-confirm',
+    }),
+  );
+  try {
+    return await rate;
+  } finally {
+    rabbitmqctl('clear_parameter', 'shovel', name);
+    await drop(admin, q);
+  }
+}
+
+async function drop(admin: ChannelModel, q: { src: string; dst: string; exchange: string }): Promise<void> {
+  const ch = await admin.createChannel();
+  await ch.deleteQueue(q.src);
+  await ch.deleteQueue(q.dst);
+  await ch.deleteExchange(q.exchange);
+  await ch.close();
+}
+
+async function main(): Promise<void> {
+  const admin = await amqp.connect(url);
+  const mg: number[] = [];
+  const sh: number[] = [];
+  const only = process.env.BENCH_ONLY;
+  for (let round = 0; round < ROUNDS; round++) {
+    if (only === 'meshgate') {
+      mg.push(await meshgateRound(admin, round));
+      continue;
+    }
+    // Interleaved, alternating who goes first, so drift on a shared machine hits both.
+    if (round % 2 === 0) {
+      sh.push(await shovelRound(admin, round));
+      mg.push(await meshgateRound(admin, round));
+    } else {
+      mg.push(await meshgateRound(admin, round));
+      sh.push(await shovelRound(admin, round));
+    }
+  }
+  await admin.close();
+  const fmt = (xs: number[]) => xs.map((x) => Math.round(x).toLocaleString('en-US')).join(' / ');
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+  console.log(
+    `\nRabbitMQ queue -> exchange bridge, ${N} persistent 1 KiB events, window ${WINDOW}, confirms on both sides\n`,
+  );
+  console.log('| mover | msg/s per round | ratio to Shovel (median) |');
+  console.log('| --- | --- | --- |');
+  console.log(`| Shovel plugin (on-confirm) | ${fmt(sh)} | 1.00 |`);
+  console.log(
+    `| meshgate RabbitmqSource -> RabbitmqSink | ${fmt(mg)} | ${(median(mg) / median(sh)).toFixed(2)} |`,
+  );
+  console.log(
+    `\nmeshgate process CPU per round: ${cpuShare.map((c) => `${Math.round(c * 100)}%`).join(' / ')} of one core`,
+  );
+}
+
+await main();
