@@ -14,7 +14,7 @@ import {
   type RouterObserver,
 } from '@meshgate/core';
 import { HttpAddressableSender } from '@meshgate/knative';
-import type { Addressable } from './http/addressables.js';
+import type { Addressable, IngressGuard } from './http/addressables.js';
 import { createGatewayServer } from './http/server.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import type { GatewayModel } from './model.js';
@@ -23,6 +23,8 @@ export interface GatewayOptions {
   logger: Logger;
   /** Traces deliveries (OpenTelemetry in production; absent: no tracing cost). */
   tracer?: DeliveryTracer;
+  /** Authentication, policies and rate limits at ingress (absent: open, as Knative). */
+  guard?: IngressGuard;
 }
 
 /** An extra HTTP route (UI, live tail, ...): answers and returns true, or returns false to pass. */
@@ -89,6 +91,7 @@ export class Gateway {
       logger: this.options.logger,
       readiness: () => this.readiness(),
       routes: this.routes,
+      ...(this.options.guard && { guard: this.options.guard }),
       kyma: {
         maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
         accept: (events) => {

@@ -17,3 +17,28 @@ export interface Addressable {
 export interface AddressableLookup {
   addressable(namespace: string, name: string): Addressable | undefined;
 }
+
+/**
+ * Decides whether a request may reach an Addressable (authentication, policies, rate limits).
+ * Resolves undefined to let it through, or the refusal to answer with (401, 403, 429, ...).
+ * It runs before the body is read; `event` checks (policy filters) happen in `checkEvents`.
+ */
+export interface IngressGuard {
+  admit(
+    req: import('node:http').IncomingMessage,
+    target: { kind: Addressable['kind'] | 'kyma' | 'peer'; key: string },
+  ): Promise<IngressRefusal | undefined> | IngressRefusal | undefined;
+  /** Optional second look once the events are decoded (e.g. EventPolicy filters). */
+  checkEvents?(
+    req: import('node:http').IncomingMessage,
+    target: { kind: Addressable['kind'] | 'kyma' | 'peer'; key: string },
+    events: readonly MeshEvent[],
+  ): IngressRefusal | undefined;
+}
+
+export interface IngressRefusal {
+  status: number;
+  code: string;
+  message: string;
+  headers?: Record<string, string>;
+}

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@meshgate/core';
 import { decodeHttpRequest } from '@meshgate/knative';
-import type { AddressableLookup } from './addressables.js';
+import type { AddressableLookup, IngressGuard, IngressRefusal } from './addressables.js';
 import { readBody } from './body.js';
 import { sendEmpty, sendError, sendFailure } from './respond.js';
 
@@ -17,6 +17,7 @@ export async function handleIngress(
   name: string,
   lookup: AddressableLookup,
   logger: Logger,
+  guard?: IngressGuard,
 ): Promise<void> {
   const target = lookup.addressable(namespace, name);
   if (!target) {
@@ -42,9 +43,14 @@ export async function handleIngress(
     });
     return;
   }
+  const who = { kind: target.kind, key: target.key };
+  const refusal = guard ? await guard.admit(req, who) : undefined;
+  if (refusal) return refuse(req, res, refusal, target.reject);
   try {
     const body = await readBody(req, target.maxBodyBytes);
     const { events } = decodeHttpRequest(req.headers, body);
+    const denied = guard?.checkEvents?.(req, who, events);
+    if (denied) return refuse(req, res, denied, target.reject);
     await target.accept(events);
     sendEmpty(res, 202);
   } catch (err) {
@@ -70,4 +76,15 @@ function reasonOf(status: number): string {
     default:
       return `status-${status}`;
   }
+}
+
+function refuse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  r: IngressRefusal,
+  count?: (reason: string) => void,
+): void {
+  req.resume();
+  count?.(r.status === 401 ? 'unauthenticated' : r.status === 403 ? 'forbidden' : reasonOf(r.status));
+  sendError(res, r.status, r.code, r.message, r.headers);
 }

@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger, Router } from '@meshgate/core';
 import type { Registry } from 'prom-client';
-import type { AddressableLookup } from './addressables.js';
+import type { AddressableLookup, IngressGuard } from './addressables.js';
 import { handleAdmin } from './admin.js';
 import { handleIngress } from './ingress.js';
 import { handleKyma, type KymaTarget } from './kyma.js';
@@ -20,6 +20,8 @@ export interface ServerContext {
   readiness: () => { ready: boolean; reasons: string[] };
   /** Where Kyma legacy events (`POST /<application>/v1/events`) go, when configured. */
   kyma?: KymaTarget;
+  /** Authentication, policies and rate limits for every ingress (brokers, sinks). */
+  guard?: IngressGuard;
   /** Extra routes (UI, live tail, ...), tried before the built-in ones for GET and the 404. */
   routes?: readonly ((
     req: IncomingMessage,
@@ -61,6 +63,7 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: ServerConte
       decodeURIComponent(parts[2]),
       ctx.lookup,
       ctx.logger,
+      ctx.guard,
     );
   }
   if (parts.length === 4 && parts[2] === 'v1' && parts[3] === 'events' && parts[1]) {
