@@ -102,6 +102,7 @@ export class PubSubSource implements Source {
   private stopping = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
+  private stopped: Promise<void> | undefined;
   private reconnectDelay: number;
 
   constructor(options: PubSubSourceOptions) {
@@ -360,8 +361,16 @@ export class PubSubSource implements Source {
     if (next !== undefined) queueMicrotask(() => this.handOut(next));
   }
 
-  async stop(): Promise<void> {
-    if (this.handler === undefined) return;
+  /** Stops pulling (see the class comment); concurrent calls share one stop. */
+  stop(): Promise<void> {
+    if (this.handler === undefined) return Promise.resolve();
+    this.stopped ??= this.shutDown().finally(() => {
+      this.stopped = undefined;
+    });
+    return this.stopped;
+  }
+
+  private async shutDown(): Promise<void> {
     this.stopping = true;
     if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
     if (this.probeTimer !== undefined) clearTimeout(this.probeTimer);
