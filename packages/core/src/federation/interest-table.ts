@@ -242,7 +242,11 @@ export class InterestTable {
     return { applied: true, changed: signature !== previous?.signature, refusedPaths };
   }
 
-  /** Forgets everything learned from a peer (it was removed from the configuration). */
+  /**
+   * Forgets everything learned from a peer, when it is removed from the configuration (not when
+   * it is merely unreachable: its interest must stay, so that events wait for it). Returns true
+   * when something was forgotten: announce again to the other peers.
+   */
   removePeer(peer: string): boolean {
     if (!this.#peers.has(peer)) return false;
     this.#removeRoutes(peer);

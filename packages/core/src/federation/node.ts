@@ -4,13 +4,17 @@
  * and to its Brokers' channels; everything here is transport-free.
  *
  * The flow for a federated Broker:
- * 1. Triggers change → `setLocalInterest(...)`; when it returns true, send
- *    `buildAnnouncement(peer)` to every peer. Announcements received from a peer go to
- *    `applyAnnouncement(body, peer)`; when `changed`, announce again to the other peers.
+ * 1. Triggers change → `table.setLocalInterest(...)`; when it returns true, send
+ *    `table.buildAnnouncement(peer)` to every peer. Announcements received from a peer go to
+ *    `table.applyAnnouncement(body, peer)`; when `changed`, announce again to the other peers.
  * 2. An event arrives from a peer on `POST /<ns>/<broker>` of the peer endpoint →
- *    `admit(key, event)`. On `accept`, ingest it into the Broker (on failure: `release(key, event)`
- *    and answer the error, so the peer retries); on anything else answer 202 and drop it.
- * 3. A forwarding subscription on the Broker's channel (like a Trigger with no filter) calls
+ *    `admit(key, event)`. On `accept`, ingest it into the Broker as it is (on failure:
+ *    `release(key, event)` and answer the error, so the peer retries); on `not-federated`
+ *    answer 404; otherwise answer 202 and drop it.
+ * 3. An event published here any other way (ingress, Source, reply) enters the Broker without
+ *    `meshgatetargets` (`withoutTargets`), so that it is routed as published here; its route and
+ *    hop count stay, bounding loops that leave the federation and come back.
+ * 4. A forwarding subscription on the Broker's channel (like a Trigger with no filter) calls
  *    `forward(key, event)` for every event, local or from a peer, and acks when `ok`, nacks
  *    when `retriable`.
  */

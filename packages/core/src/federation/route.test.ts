@@ -13,6 +13,7 @@ import {
   TARGETS_ATTRIBUTE,
   visited,
   withoutFederationAttributes,
+  withoutTargets,
   withTargets,
 } from './route.js';
 
@@ -69,6 +70,9 @@ describe('route extension', () => {
     expect(t.attributes[TARGETS_ATTRIBUTE]).toBe('b,c');
     expect(routeTargets(t)).toEqual(['b', 'c']);
     expect(routeTargets(withTargets(event, []))).toEqual([]);
+    expect(withoutTargets(t).attributes[TARGETS_ATTRIBUTE]).toBeUndefined();
+    expect(visited(withoutTargets(t))).toEqual(['a']);
+    expect(withoutTargets(event)).toBe(event);
     const clean = withoutFederationAttributes(t);
     expect(clean.attributes).toEqual(event.attributes);
     expect(withoutFederationAttributes(event)).toBe(event);

@@ -88,6 +88,12 @@ export function withTargets(event: MeshEvent, targets: readonly string[]): MeshE
   return withAttributes(event, { [TARGETS_ATTRIBUTE]: targets.join(',') });
 }
 
+/** A copy without `meshgatetargets`: for an event published at this gateway other than by a peer. */
+export function withoutTargets(event: MeshEvent): MeshEvent {
+  if (event.attributes[TARGETS_ATTRIBUTE] === undefined) return event;
+  return withAttributes(event, { [TARGETS_ATTRIBUTE]: undefined });
+}
+
 /** A copy without any federation attribute (for a sink that wants the event as it was published). */
 export function withoutFederationAttributes(event: MeshEvent): MeshEvent {
   if (
