@@ -16,7 +16,8 @@ import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { recordToEvent, type WrapContext } from './binding.js';
 import { type ConnectorLogger, type KafkaClient, silentConnectorLogger } from './client.js';
 import { toKafkaError } from './errors.js';
-import { PartitionTracker, type TrackedRecord } from './offset-tracker.js';
+import type { TrackedRecord } from './offset-tracker.js';
+import { PartitionState } from './partition-state.js';
 
 export interface KafkaSourceOptions {
   /** The source's name (a KafkaSource's metadata.name); also names wrapped records' source. */
@@ -46,43 +47,6 @@ export interface KafkaSourceOptions {
   logger?: ConnectorLogger;
 }
 
-/** State of one assigned partition. */
-class PartitionState {
-  readonly tracker = new PartitionTracker();
-  revoked = false;
-  paused = false;
-  /** Deliveries handed to the handler and not settled yet (a nacked one waiting is not out). */
-  out = 0;
-  highWatermark = -1n;
-  private waiters: Array<() => void> = [];
-
-  constructor(
-    readonly topic: string,
-    readonly partition: number,
-  ) {}
-
-  /** Resolves when a slot may have freed up, or after `ms`. */
-  waitForChange(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const waiters = this.waiters;
-      function done() {
-        clearTimeout(timer);
-        const i = waiters.indexOf(done);
-        if (i >= 0) waiters.splice(i, 1);
-        resolve();
-      }
-      waiters.push(done);
-    });
-  }
-
-  wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
-  }
-}
-
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export class KafkaSource implements Source {
@@ -100,6 +64,7 @@ export class KafkaSource implements Source {
   private stopping = false;
   private readonly totalWindow: number;
   private unackedTotal = 0;
+  private commitFailures = 0;
   private assigned = new Set<string>();
   private pins = new Map<string, { topic: string; partition: number; offset: string }>();
   private running = false;
@@ -149,12 +114,17 @@ export class KafkaSource implements Source {
     this.consumer.on(events.CRASH, ({ payload }) => {
       const err = toKafkaError(payload.error, `KafkaSource '${this.name}'`);
       this.state = { state: 'degraded', reason: err.message };
-      this.logger.warn(
-        { source: this.name, err, restart: payload.restart },
-        payload.restart
-          ? 'KafkaSource lost its broker, reconnecting with backoff'
-          : 'KafkaSource stopped on an error',
-      );
+      if (payload.restart) {
+        this.logger.warn(
+          { source: this.name, err },
+          'KafkaSource lost its broker, reconnecting with backoff',
+        );
+        return;
+      }
+      // kafkajs gave up (a non-retriable error such as an authorization failure): keep trying,
+      // slowly, so that fixing the cause brings the source back without a restart.
+      this.logger.error({ source: this.name, err }, 'KafkaSource stopped on an error; retrying in 10 s');
+      if (!this.stopping) this.later(10_000, () => void this.connect(3));
     });
     this.consumer.on(events.FETCH, () => {
       if (this.state.state === 'degraded') {
@@ -405,12 +375,18 @@ export class KafkaSource implements Source {
         offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
       );
       for (const o of offsets) o.ps.tracker.committed(o.at);
+      this.commitFailures = 0;
     } catch (err) {
-      // Not fatal: the same positions are committed on the next round.
-      this.logger.warn(
-        { source: this.name, err: toKafkaError(err, 'committing offsets') },
-        'offset commit failed',
-      );
+      // Not fatal: the same positions are committed on the next round. Logged once per outage.
+      this.commitFailures += 1;
+      const fields = {
+        source: this.name,
+        err: toKafkaError(err, 'committing offsets'),
+        failures: this.commitFailures,
+      };
+      if (this.commitFailures === 1)
+        this.logger.warn(fields, 'offset commit failed; retrying on the next round');
+      else this.logger.debug(fields, 'offset commit failed again');
     }
   }
 
