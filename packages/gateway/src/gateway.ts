@@ -6,13 +6,19 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  type AddressableSender,
+  type BrokerDefinition,
   brokerKey,
+  type Channel,
+  ConfigError,
   DEFAULT_MAX_BODY_BYTES,
   type DeliveryTracer,
+  type LoadedConfig,
   type Logger,
   Router,
   type RouterObserver,
 } from '@meshgate/core';
+import { LocalFirstSender } from './local-sender.js';
 import { HttpAddressableSender } from '@meshgate/knative';
 import type { Addressable, IngressGuard } from './http/addressables.js';
 import { createGatewayServer } from './http/server.js';
@@ -25,6 +31,25 @@ export interface GatewayOptions {
   tracer?: DeliveryTracer;
   /** Authentication, policies and rate limits at ingress (absent: open, as Knative). */
   guard?: IngressGuard;
+  /** Connection-backed channels, Sinks and Sources (Kafka, RabbitMQ, NATS, Pub/Sub). */
+  connectors?: ConnectorRuntime;
+}
+
+/**
+ * What the gateway needs from the connectors: channels for Brokers on a Connection, the Sinks
+ * it serves at `/<namespace>/<name>`, and Sources it runs. `apply` reconciles Sinks and Sources
+ * with a new configuration; deliveries go through `sender` (own Brokers and Sinks in-process).
+ */
+export interface ConnectorRuntime {
+  channelFactory(definition: BrokerDefinition): Promise<Channel>;
+  sink(namespace: string, name: string): Addressable | undefined;
+  apply(
+    config: LoadedConfig,
+    context: { selfUrl: string; sender: AddressableSender; logger: Logger },
+  ): Promise<void>;
+  /** Reasons this gateway is not ready (a connection down, a source not consuming). */
+  notReady(): string[];
+  close(): Promise<void>;
 }
 
 /** An extra HTTP route (UI, live tail, ...): answers and returns true, or returns false to pass. */
@@ -36,7 +61,9 @@ export type RouteHandler = (
 
 export class Gateway {
   private readonly router: Router;
-  private readonly sender = new HttpAddressableSender();
+  private readonly http = new HttpAddressableSender();
+  /** Own Brokers and Sinks in-process, the rest over HTTP. */
+  private readonly sender: LocalFirstSender;
   private readonly metrics: GatewayMetrics;
   private server: Server | undefined;
   private model: GatewayModel | undefined;
@@ -44,12 +71,21 @@ export class Gateway {
   private readonly routes: RouteHandler[] = [];
 
   constructor(private readonly options: GatewayOptions) {
+    this.sender = new LocalFirstSender(this.http, { addressable: (ns, name) => this.addressable(ns, name) });
     this.metrics = createMetrics(() => this.router);
     this.observers.push(this.metrics.observer);
     this.router = new Router({
       sender: this.sender,
       logger: options.logger,
       observer: fanOut(this.observers),
+      channelFactory: (def) => {
+        if (!this.options.connectors) {
+          throw new ConfigError(
+            `broker ${def.namespace}/${def.name}: channel ${def.channel.kind} needs the connectors, which this gateway has not loaded`,
+          );
+        }
+        return this.options.connectors.channelFactory(def);
+      },
       ...(options.tracer && { tracer: options.tracer }),
     });
   }
@@ -109,6 +145,7 @@ export class Gateway {
         resolve();
       });
     });
+    this.sender.setSelfUrl(this.url);
     this.options.logger.info({ url: this.url }, 'gateway listening');
   }
 
@@ -118,15 +155,25 @@ export class Gateway {
     await this.apply(model);
   }
 
-  /** Reconciles the router with a new model; throws (and changes nothing) when it is invalid. */
-  async apply(model: GatewayModel): Promise<void> {
+  /**
+   * Reconciles the router (and the connectors, given the configuration they read) with a new
+   * model; throws (and changes nothing in the router) when it is invalid.
+   */
+  async apply(model: GatewayModel, config?: LoadedConfig): Promise<void> {
     await this.router.reconcile({ brokers: model.brokers, triggers: model.triggers });
     this.model = model;
+    if (config && this.options.connectors) {
+      await this.options.connectors.apply(config, {
+        selfUrl: this.url,
+        sender: this.sender,
+        logger: this.options.logger,
+      });
+    }
   }
 
   private addressable(namespace: string, name: string): Addressable | undefined {
     const broker = this.router.broker(namespace, name);
-    if (!broker) return undefined;
+    if (!broker) return this.options.connectors?.sink(namespace, name);
     return {
       kind: 'broker',
       key: brokerKey(namespace, name),
@@ -142,6 +189,7 @@ export class Gateway {
   private readiness(): { ready: boolean; reasons: string[] } {
     const reasons: string[] = [];
     if (!this.model) reasons.push('configuration not loaded');
+    if (this.options.connectors) reasons.push(...this.options.connectors.notReady());
     for (const b of this.router.listBrokers()) {
       const s = b.channel.status();
       if (s.state !== 'ready')
@@ -161,7 +209,8 @@ export class Gateway {
       });
     }
     await this.router.close();
-    await this.sender.close();
+    await this.options.connectors?.close();
+    await this.http.close();
   }
 }
 

@@ -23,7 +23,8 @@ export async function runStart(options: StartOptions): Promise<void> {
   const host = options.host ?? config.gateway.http.host;
   const port = options.port ?? config.gateway.http.port;
   await gateway.listen(host, port);
-  const apply = async (next: LoadedConfig) => gateway.apply(modelFromConfig(next, { selfUrl: gateway.url }));
+  const apply = async (next: LoadedConfig) =>
+    gateway.apply(modelFromConfig(next, { selfUrl: gateway.url }), next);
   await apply(config);
   logger.info(
     {

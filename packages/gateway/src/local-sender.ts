@@ -1,0 +1,42 @@
+/**
+ * Delivers to this gateway's own Brokers and Sinks in-process, and to everything else over
+ * HTTP. A Trigger whose subscriber is a KafkaSink on the same gateway, or a Source feeding a
+ * local Broker, then costs no HTTP hop, with the same answers the HTTP ingress would give
+ * (202 once safe; 400, 404, 429, 503 otherwise), so the delivery engine retries the same way.
+ */
+import type { AddressableSender, SendRequest, SendResponse } from '@meshgate/core';
+import { errorResponse } from '@meshgate/knative';
+import type { AddressableLookup } from './http/addressables.js';
+
+export class LocalFirstSender implements AddressableSender {
+  private selfOrigin: string | undefined;
+
+  constructor(
+    private readonly remote: AddressableSender,
+    private readonly lookup: AddressableLookup,
+  ) {}
+
+  /** Set once the server listens: URLs under it are served in-process. */
+  setSelfUrl(url: string): void {
+    this.selfOrigin = new URL(url).origin;
+  }
+
+  async send(request: SendRequest): Promise<SendResponse> {
+    const local = this.localTarget(request.url);
+    if (!local) return this.remote.send(request);
+    try {
+      await local.accept([request.event]);
+      return { status: 202, headers: {} };
+    } catch (err) {
+      const r = errorResponse(err);
+      return { status: r.status, headers: r.headers, ...(r.body && { body: r.body.subarray(0, 1024) }) };
+    }
+  }
+
+  private localTarget(url: string) {
+    if (!this.selfOrigin || !url.startsWith(this.selfOrigin)) return undefined;
+    const parts = new URL(url).pathname.split('/');
+    if (parts.length !== 3 || !parts[1] || !parts[2]) return undefined;
+    return this.lookup.addressable(decodeURIComponent(parts[1]), decodeURIComponent(parts[2]));
+  }
+}
