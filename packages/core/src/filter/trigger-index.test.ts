@@ -164,6 +164,20 @@ describe('TriggerIndex', () => {
     expect(index.evaluations).toBe(1);
   });
 
+  it('stays exact when two prefixes or suffixes hash alike', () => {
+    // 'gwzx' and '16cd' collide in the index's 30-bit affix hash.
+    const index = new TriggerIndex<string>();
+    index.add('p1', compileFilter({ filters: [{ prefix: { type: 'gwzx' } }] }), 'p1');
+    index.add('p2', compileFilter({ filters: [{ prefix: { type: '16cd' } }] }), 'p2');
+    index.add('s1', compileFilter({ filters: [{ suffix: { type: 'xzwg' } }] }), 's1');
+    index.add('s2', compileFilter({ filters: [{ suffix: { type: 'dc61' } }] }), 's2');
+    expect(index.match(makeEvent({ type: 'gwzx.xzwg' }))).toEqual(['p1', 's1']);
+    expect(index.match(makeEvent({ type: '16cd.dc61' }))).toEqual(['p2', 's2']);
+    expect(index.remove('p1')).toBe(true);
+    expect(index.match(makeEvent({ type: '16cd' }))).toEqual(['p2']);
+    expect(index.match(makeEvent({ type: 'gwzx' }))).toEqual([]);
+  });
+
   it('keeps a filter it did not compile in the residual list', () => {
     const index = new TriggerIndex<string>();
     index.add('custom', { evaluate: () => 'pass', matches: () => true, spec: {} }, 'custom');

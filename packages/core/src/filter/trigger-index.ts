@@ -6,8 +6,9 @@
  * tests on attributes, one of which must hold whenever the filter does not fail. A Trigger is
  * filed under the atoms of one of its clauses (the one with the emptiest buckets when it is
  * added); a Trigger with no clause goes to a residual list. Matching an event makes one hash
- * lookup per probe (an indexed attribute for exact values; an attribute and a length for
- * prefixes and suffixes), then fully evaluates only the candidates found and the residual list.
+ * lookup per attribute with exact values and, per attribute with prefixes or suffixes, one pass
+ * over the value plus a lookup per length in use; then it fully evaluates only the candidates
+ * found and the residual list.
  * The index only ever narrows the candidates, so its answer is always exactly that of evaluating
  * every filter, whichever clause it chose.
  */
@@ -15,7 +16,7 @@ import type { MeshEvent } from '../event/mesh-event.js';
 import { attributeText } from './attribute-value.js';
 import { TriggerFilter } from './compile.js';
 import type { FilterNode } from './filter-node.js';
-import type { Atom, AtomKind, Clause } from './requirement.js';
+import type { Atom, Clause } from './requirement.js';
 import type { CompiledFilter } from './types.js';
 
 interface Entry<T> {
@@ -35,15 +36,37 @@ interface Entry<T> {
 /** Most buckets hold one Trigger: it is stored as is, saving a memory load per lookup. */
 type Bucket<T> = Entry<T> | Entry<T>[];
 
-/** One lookup that match() makes per event: which attribute, how to cut its value, which buckets. */
-interface Probe<T> {
+/** Exact values of one attribute: one hash lookup of the event's value. */
+interface ExactProbe<T> {
+  readonly kind: 'exact';
   readonly key: string;
-  readonly kind: AtomKind;
   readonly attribute: string;
-  /** The prefix or suffix length; 0 for exact. */
-  readonly length: number;
   readonly buckets: Map<string, Bucket<T>>;
 }
+
+/**
+ * Prefixes (or suffixes) of one attribute, keyed by a hash of the affix. One pass over the event's
+ * value hashes every affix length in use, with no string slicing; a hash collision only adds a
+ * candidate, which full evaluation then rejects. Most of those lengths find nothing, so a small
+ * bitset of the hashes in use (a one-hash Bloom filter, a few bits per key, cache-resident)
+ * answers "certainly absent" before the map is touched.
+ */
+interface AffixProbe<T> {
+  readonly kind: 'prefix' | 'suffix';
+  readonly key: string;
+  readonly attribute: string;
+  /** The affix lengths in use, ascending. */
+  lengths: number[];
+  /** How many filed atoms use each length. */
+  readonly lengthUse: Map<number, number>;
+  readonly buckets: Map<number, Bucket<T>>;
+  /** Bit `hash & (size - 1)` is set for every key of `buckets` (and maybe for removed ones). */
+  bits: Uint32Array;
+  /** Keys removed since the bitset was last rebuilt (their bits may still be set). */
+  removedSinceRebuild: number;
+}
+
+type Probe<T> = ExactProbe<T> | AffixProbe<T>;
 
 export class TriggerIndex<T> {
   readonly #entries = new Map<string, Entry<T>>();
@@ -85,11 +108,19 @@ export class TriggerIndex<T> {
       return;
     }
     for (const atom of clause) {
-      const buckets = this.#probeFor(atom, true)!.buckets;
-      const bucket = buckets.get(atom.value);
-      if (bucket === undefined) buckets.set(atom.value, entry);
-      else if (Array.isArray(bucket)) bucket.push(entry);
-      else buckets.set(atom.value, [bucket, entry]);
+      const probe = this.#probeFor(atom, true)!;
+      if (probe.kind === 'exact') {
+        addToBucket(probe.buckets, atom.value, entry);
+      } else {
+        const hash = affixHash(atom.value, probe.kind === 'suffix');
+        addToBucket(probe.buckets, hash, entry);
+        if (probe.buckets.size * BITS_PER_KEY > probe.bits.length * 32) rebuildBits(probe);
+        else setBit(probe.bits, hash);
+        const length = atom.value.length;
+        const uses = probe.lengthUse.get(length) ?? 0;
+        probe.lengthUse.set(length, uses + 1);
+        if (uses === 0) probe.lengths = [...probe.lengthUse.keys()].sort((a, b) => a - b);
+      }
     }
   }
 
@@ -113,18 +144,27 @@ export class TriggerIndex<T> {
       const probe = probes[p]!;
       const actual = attributeText(event, probe.attribute);
       if (actual === undefined) continue;
-      let key = actual;
-      if (probe.kind !== 'exact') {
-        if (probe.length > actual.length) continue;
-        key =
-          probe.kind === 'prefix'
-            ? actual.slice(0, probe.length)
-            : actual.slice(actual.length - probe.length);
+      if (probe.kind === 'exact') {
+        const bucket = probe.buckets.get(actual);
+        if (bucket !== undefined) evaluated += considerBucket(bucket, event, stamp, hits);
+        continue;
       }
-      const bucket = probe.buckets.get(key);
-      if (bucket === undefined) continue;
-      if (Array.isArray(bucket)) for (const entry of bucket) evaluated += consider(entry, event, stamp, hits);
-      else evaluated += consider(bucket, event, stamp, hits);
+      // Hash the value's affixes in one pass, looking up each length in use on the way.
+      const lengths = probe.lengths;
+      const n = actual.length;
+      const fromEnd = probe.kind === 'suffix';
+      let next = 0;
+      let hash = FNV_OFFSET;
+      for (let i = 0; i < n && next < lengths.length; i++) {
+        hash = Math.imul(hash ^ actual.charCodeAt(fromEnd ? n - 1 - i : i), FNV_PRIME);
+        if (i + 1 !== lengths[next]) continue;
+        next++;
+        const key = hash & HASH_MASK;
+        const bits = probe.bits;
+        if ((bits[(key >>> 5) & (bits.length - 1)]! & (1 << (key & 31))) === 0) continue;
+        const bucket = probe.buckets.get(key);
+        if (bucket !== undefined) evaluated += considerBucket(bucket, event, stamp, hits);
+      }
     }
     for (const entry of this.#residual) evaluated += consider(entry, event, stamp, hits);
     this.#evaluations += evaluated;
@@ -139,7 +179,13 @@ export class TriggerIndex<T> {
     for (const clause of requirement) {
       let cost = 0;
       for (const atom of clause) {
-        const bucket = this.#probeFor(atom, false)?.buckets.get(atom.value);
+        const probe = this.#probeFor(atom, false);
+        const bucket =
+          probe === undefined
+            ? undefined
+            : probe.kind === 'exact'
+              ? probe.buckets.get(atom.value)
+              : probe.buckets.get(affixHash(atom.value, probe.kind === 'suffix'));
         const size = bucket === undefined ? 0 : Array.isArray(bucket) ? bucket.length : 1;
         cost += size + (atom.kind === 'exact' ? 1 : 1.5);
       }
@@ -153,11 +199,23 @@ export class TriggerIndex<T> {
 
   /** The probe an atom is looked up by, created on demand when `create` is set. */
   #probeFor(atom: Atom, create: boolean): Probe<T> | undefined {
-    const length = atom.kind === 'exact' ? 0 : atom.value.length;
-    const key = `${atom.kind} ${length} ${atom.attribute}`;
+    const key = `${atom.kind} ${atom.attribute}`;
     let probe = this.#probes.get(key);
     if (probe === undefined && create) {
-      probe = { key, kind: atom.kind, attribute: atom.attribute, length, buckets: new Map() };
+      const { kind, attribute } = atom;
+      probe =
+        kind === 'exact'
+          ? { kind, key, attribute, buckets: new Map() }
+          : {
+              kind,
+              key,
+              attribute,
+              lengths: [],
+              lengthUse: new Map(),
+              buckets: new Map(),
+              bits: new Uint32Array(MIN_BIT_WORDS),
+              removedSinceRebuild: 0,
+            };
       this.#probes.set(key, probe);
       this.#probeList = [...this.#probes.values()];
     }
@@ -166,13 +224,19 @@ export class TriggerIndex<T> {
 
   #removeFromAtom(atom: Atom, entry: Entry<T>): void {
     const probe = this.#probeFor(atom, false);
-    const bucket = probe?.buckets.get(atom.value);
-    if (probe === undefined || bucket === undefined) return;
-    if (Array.isArray(bucket)) {
-      removeFromList(bucket, entry);
-      if (bucket.length === 1) probe.buckets.set(atom.value, bucket[0]!);
-    } else if (bucket === entry) {
-      probe.buckets.delete(atom.value);
+    if (probe === undefined) return;
+    if (probe.kind === 'exact') {
+      removeFromBucket(probe.buckets, atom.value, entry);
+    } else {
+      removeFromBucket(probe.buckets, affixHash(atom.value, probe.kind === 'suffix'), entry);
+      if (++probe.removedSinceRebuild > probe.buckets.size) rebuildBits(probe);
+      const length = atom.value.length;
+      const uses = (probe.lengthUse.get(length) ?? 1) - 1;
+      if (uses > 0) probe.lengthUse.set(length, uses);
+      else {
+        probe.lengthUse.delete(length);
+        probe.lengths = probe.lengths.filter((l) => l !== length);
+      }
     }
     // Drop an empty probe so that match() never looks up what nobody filters on.
     if (probe.buckets.size === 0) {
@@ -180,6 +244,64 @@ export class TriggerIndex<T> {
       this.#probeList = [...this.#probes.values()];
     }
   }
+}
+
+// FNV-1a over UTF-16 code units, masked to 30 bits so that every key is a small integer.
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+const HASH_MASK = 0x3fffffff;
+
+// The affix bitset: at least BITS_PER_KEY bits per key (about 1 in 16 absent affixes gets past
+// it), a power of two number of 32-bit words, starting at 1 KiB.
+const BITS_PER_KEY = 16;
+const MIN_BIT_WORDS = 256;
+
+function setBit(bits: Uint32Array, key: number): void {
+  const word = (key >>> 5) & (bits.length - 1);
+  bits[word] = bits[word]! | (1 << (key & 31));
+}
+
+/** Sizes the bitset for the current keys and sets exactly their bits. */
+function rebuildBits<T>(probe: AffixProbe<T>): void {
+  let words = MIN_BIT_WORDS;
+  while (words * 32 < probe.buckets.size * BITS_PER_KEY * 2) words *= 2;
+  probe.bits = new Uint32Array(words);
+  for (const key of probe.buckets.keys()) setBit(probe.bits, key);
+  probe.removedSinceRebuild = 0;
+}
+
+/** The hash match() computes for an affix: over its characters from the start, or from the end for suffixes. */
+function affixHash(affix: string, fromEnd: boolean): number {
+  let hash = FNV_OFFSET;
+  const n = affix.length;
+  for (let i = 0; i < n; i++) hash = Math.imul(hash ^ affix.charCodeAt(fromEnd ? n - 1 - i : i), FNV_PRIME);
+  return hash & HASH_MASK;
+}
+
+function addToBucket<K, T>(buckets: Map<K, Bucket<T>>, key: K, entry: Entry<T>): void {
+  const bucket = buckets.get(key);
+  if (bucket === undefined) buckets.set(key, entry);
+  else if (Array.isArray(bucket)) bucket.push(entry);
+  else buckets.set(key, [bucket, entry]);
+}
+
+/** Removes one occurrence of `entry` (an entry filed under two colliding affixes is there twice). */
+function removeFromBucket<K, T>(buckets: Map<K, Bucket<T>>, key: K, entry: Entry<T>): void {
+  const bucket = buckets.get(key);
+  if (bucket === undefined) return;
+  if (!Array.isArray(bucket)) {
+    if (bucket === entry) buckets.delete(key);
+    return;
+  }
+  removeFromList(bucket, entry);
+  if (bucket.length === 1) buckets.set(key, bucket[0]!);
+}
+
+function considerBucket<T>(bucket: Bucket<T>, event: MeshEvent, stamp: number, hits: Entry<T>[]): number {
+  if (!Array.isArray(bucket)) return consider(bucket, event, stamp, hits);
+  let evaluated = 0;
+  for (const entry of bucket) evaluated += consider(entry, event, stamp, hits);
+  return evaluated;
 }
 
 /** Evaluates an entry's filter unless this match() already did; returns the number of evaluations made. */
