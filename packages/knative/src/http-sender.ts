@@ -12,7 +12,8 @@ import {
   type SendRequest,
   type SendResponse,
 } from '@meshgate/core';
-import { Agent } from 'undici';
+import { Agent, type Dispatcher, interceptors } from 'undici';
+import { EgressGuard, type EgressOptions } from './egress-guard.js';
 import { decodeHttpRequest, encodeHttp, isHttpCloudEvent } from './http-binding.js';
 
 export interface HttpAddressableSenderOptions {
@@ -26,7 +27,15 @@ export interface HttpAddressableSenderOptions {
   maxReplyBytes?: number;
   /** The User-Agent header. Default `meshgate`. */
   userAgent?: string;
+  /**
+   * The egress guard (SSRF): which addresses deliveries may connect to, and whether redirects are
+   * followed. Default: link-local and cloud metadata addresses refused, redirects not followed.
+   */
+  egress?: EgressOptions | EgressGuard;
 }
+
+/** Hops followed when the egress guard allows redirects. */
+const MAX_REDIRECTIONS = 3;
 
 /** The first bytes of a response body kept for `knativeerrordata`. */
 export const ERROR_BODY_BYTES = 1024;
@@ -48,16 +57,21 @@ interface BodyRead {
 
 export class HttpAddressableSender implements AddressableSender {
   private readonly agent: Agent;
+  private readonly dispatcher: Dispatcher;
   private readonly maxReplyBytes: number;
   private readonly userAgent: string;
   private readonly targets = new Map<string, Target>();
 
   constructor(options: HttpAddressableSenderOptions = {}) {
+    const egress = options.egress instanceof EgressGuard ? options.egress : new EgressGuard(options.egress);
     this.agent = new Agent({
       connections: options.connectionsPerOrigin ?? 128,
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 4000,
-      connect: { timeout: options.connectTimeoutMs ?? 10_000 },
+      connect: egress.connector({ timeout: options.connectTimeoutMs ?? 10_000 }),
     });
+    this.dispatcher = egress.allowRedirects
+      ? this.agent.compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTIONS }))
+      : this.agent;
     this.maxReplyBytes = options.maxReplyBytes ?? 4 * 1024 * 1024;
     this.userAgent = options.userAgent ?? 'meshgate';
   }
@@ -90,7 +104,7 @@ export class HttpAddressableSender implements AddressableSender {
       else outer.addEventListener('abort', onAbort, { once: true });
     }
     try {
-      const res = await this.agent.request({
+      const res = await this.dispatcher.request({
         origin: target.origin,
         path: target.path,
         method: 'POST',

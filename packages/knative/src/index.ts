@@ -34,3 +34,11 @@ export {
   DEFAULT_MAX_BODY_BYTES,
   type ReceivedRequest,
 } from './receiver.js';
+export {
+  DEFAULT_EGRESS_DENY,
+  EgressGuard,
+  type EgressOptions,
+  EgressRefusedError,
+  type EgressResolver,
+  type EgressRule,
+} from './egress-guard.js';
