@@ -8,7 +8,7 @@
  * Unlike Knative, which skips a filter with an empty `exact` value at run time, such a filter is
  * a configuration error here: a silently ignored filter delivers events nobody asked for.
  *
- * @see https://github.com/knative/eventing/blob/main/docs/broker/README.md
+ * @see https://github.com/knative/eventing/blob/main/pkg/apis/eventing/v1/trigger_validation.go
  * @see https://knative.dev/docs/eventing/triggers/#trigger-filtering
  */
 import { ConfigError, type ConfigIssue } from '../errors.js';
