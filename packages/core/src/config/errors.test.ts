@@ -78,6 +78,21 @@ describe('configuration errors', () => {
     expect(issue?.message).toMatch(/^cannot read YAML: /);
   });
 
+  it('an unknown field suggests the field meant, or lists the known ones', () => {
+    const trigger = (spec: string) =>
+      `apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata: {name: b}\n---\napiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata: {name: t}\nspec: ${spec}\n`;
+    expect(issues(trigger('{broker: b, subscriber: {uri: "http://x/"}, filterz: []}'))[0]?.message).toMatch(
+      /^unknown field 'filterz' \(did you mean 'filters'\?\)/,
+    );
+    expect(issues(trigger('{broker: b, subscriber: {uri: "http://x/", reff: {}}}'))[0]).toMatchObject({
+      path: 'spec.subscriber.reff',
+      message: expect.stringMatching(/^unknown field 'reff' \(did you mean 'ref'\?\)/),
+    });
+    expect(issues(trigger('{broker: b, subscriber: {uri: "http://x/"}, colour: red}'))[0]?.message).toMatch(
+      /^unknown field 'colour' \(known: broker, brokerRef, filter, filters, subscriber, delivery\)/,
+    );
+  });
+
   it('a wrong type names what was expected', () => {
     expect(
       issues(
@@ -106,7 +121,9 @@ describe('configuration errors', () => {
     expect(message.split('\n')).toEqual([
       'invalid configuration (2 problems):',
       expect.stringMatching(/^ {2}e\.yaml:0: kind: unknown kind 'Foo' \(known: Broker, /),
-      "  e.yaml:1: metadata.extra: unknown field 'extra' (line 5, column 28)",
+      expect.stringMatching(
+        /^ {2}e\.yaml:1: metadata\.extra: unknown field 'extra' \(known: name, namespace, labels, /,
+      ),
     ]);
   });
 });

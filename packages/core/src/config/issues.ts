@@ -1,6 +1,7 @@
 /** Turning zod issues into ConfigIssues with readable paths and messages. */
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.js';
+import { knownFieldsAt, unknownFieldMessage } from './known-fields.js';
 
 /** `spec.filters[0].cesql`, `metadata.annotations["meshgate.io/buffer-size"]`. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -39,18 +40,22 @@ export interface PathedMessage {
 export function flattenZodIssues(
   issues: readonly z.core.$ZodIssue[],
   base: PropertyKey[] = [],
+  root?: z.ZodType,
 ): PathedMessage[] {
   const out: PathedMessage[] = [];
   for (const issue of issues) {
     const path = [...base, ...issue.path];
     switch (issue.code) {
       case 'unrecognized_keys':
-        for (const key of issue.keys) out.push({ path: [...path, key], message: `unknown field '${key}'` });
+        for (const key of issue.keys) {
+          const known = root ? knownFieldsAt(root, path) : [];
+          out.push({ path: [...path, key], message: unknownFieldMessage(key, known) });
+        }
         break;
       case 'invalid_union': {
         const best = bestUnionBranch(issue.errors);
         if (best === undefined) out.push({ path, message: issue.message });
-        else out.push(...flattenZodIssues(best, path));
+        else out.push(...flattenZodIssues(best, path, root));
         break;
       }
       case 'invalid_type':

@@ -117,10 +117,12 @@ describe('parseConfigText errors', () => {
         file: 'b.yaml',
         document: 0,
         path: 'spec.delivery.retries',
-        message: "unknown field 'retries' (line 6, column 14)",
+        message: "unknown field 'retries' (did you mean 'retry'?) (line 6, column 14)",
       },
     ]);
-    expect(err.message).toContain("b.yaml:0: spec.delivery.retries: unknown field 'retries'");
+    expect(err.message).toContain(
+      "b.yaml:0: spec.delivery.retries: unknown field 'retries' (did you mean 'retry'?)",
+    );
   });
 
   it('reports broken YAML with line and column', () => {

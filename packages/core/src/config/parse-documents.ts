@@ -108,7 +108,7 @@ export function parseDocuments(text: string, file: string): ParsedFile {
     // Filters are checked on the raw input too, so their problems (CESQL syntax, ...) show up in
     // the same pass as shape problems elsewhere; a problem already reported at the same place by
     // the schema is not repeated.
-    const shapeIssues = result.success ? [] : flattenZodIssues(result.error.issues);
+    const shapeIssues = result.success ? [] : flattenZodIssues(result.error.issues, [], definition.schema);
     const shapePaths = shapeIssues.map((i) => formatPath(i.path));
     const filterProblems = checkFilters(kind, record).filter(
       (problem) => !shapePaths.some((p) => p.startsWith(problem.path) || problem.path.startsWith(p)),
