@@ -342,6 +342,55 @@ describe('federation on whole peer graphs', () => {
     );
   });
 
+  it('property: whatever the tables say (some forgotten), nothing loops and no link carries an event twice', async () => {
+    const types = ['t0', 't1'];
+    const graph = fc.integer({ min: 3, max: 6 }).chain((n) =>
+      fc.record({
+        n: fc.constant(n),
+        parents: fc.tuple(...Array.from({ length: n - 1 }, (_, i) => fc.integer({ min: 0, max: i }))),
+        extra: fc.array(fc.tuple(fc.integer({ min: 0, max: n - 1 }), fc.integer({ min: 0, max: n - 1 })), {
+          maxLength: 8,
+        }),
+        // Which (gateway, peer) pairs forget what they learned after convergence.
+        forget: fc.array(fc.tuple(fc.integer({ min: 0, max: n - 1 }), fc.integer({ min: 0, max: n - 1 })), {
+          maxLength: 6,
+        }),
+        events: fc.array(fc.tuple(fc.integer({ min: 0, max: n - 1 }), fc.constantFrom(...types)), {
+          minLength: 1,
+          maxLength: 10,
+        }),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(graph, async ({ n, parents, extra, forget, events }) => {
+        const ids = Array.from({ length: n }, (_, i) => `g${i}`);
+        const edges = new Map<string, readonly [string, string]>();
+        const link = (x: number, y: number) => {
+          if (x !== y) edges.set(x < y ? `${x}-${y}` : `${y}-${x}`, [ids[x] as string, ids[y] as string]);
+        };
+        parents.forEach((p, i) => {
+          link(i + 1, p);
+        });
+        for (const [x, y] of extra) link(x, y);
+        const specs = Object.fromEntries(ids.map((id, i) => [id, [typeIs(types[i % 2] as string)]]));
+        const mesh = new Mesh([...edges.values()], specs, ids);
+        mesh.converge();
+        for (const [g, p] of forget) mesh.gw(ids[g] as string).node.table.removePeer(ids[p] as string);
+        events.forEach(([origin, type], i) => {
+          mesh.publish(ids[origin] as string, ev(`e${i}`, type));
+        });
+        await mesh.settle();
+        for (const g of mesh.gateways.values()) {
+          for (const count of g.forwardedEvents.values()) expect(count).toBe(1);
+          for (const count of g.delivered.values()) expect(count).toBe(1);
+        }
+        expect(mesh.maxCopiesPerLink()).toBeLessThanOrEqual(1);
+        expect(mesh.received('loop') + mesh.received('hop-limit')).toBe(0);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('the route on a delivered copy names every gateway it crossed', async () => {
     const mesh = new Mesh(
       [
