@@ -3,5 +3,6 @@ export * from './route.js';
 export * from './dedup-window.js';
 export * from './announcement.js';
 export * from './interest-table.js';
+export * from './announcer.js';
 export * from './forwarder.js';
 export * from './node.js';
