@@ -64,3 +64,28 @@ export function parseAnnotations(
   }
   return parsed;
 }
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => typeof v === 'string')
+  );
+}
+
+/**
+ * A refinement that checks a document's annotations (and labels) even when other fields are
+ * wrong, so that all problems are reported in one pass. Use with `{ when: () => true }`.
+ */
+export function annotationCheck(known: AnnotationSchemas, knownLabels: AnnotationSchemas = {}) {
+  return (doc: unknown, ctx: IssueSink): void => {
+    const metadata = (doc as { metadata?: { annotations?: unknown; labels?: unknown } } | null)?.metadata;
+    if (typeof metadata !== 'object' || metadata === null) return;
+    if (isStringRecord(metadata.annotations)) parseAnnotations(metadata.annotations, known, ctx);
+    if (isStringRecord(metadata.labels)) parseAnnotations(metadata.labels, knownLabels, ctx, 'labels');
+  };
+}
+
+/** Always run: also when other fields already failed. */
+export const ALWAYS = { when: () => true } as const;

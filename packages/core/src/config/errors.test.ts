@@ -93,6 +93,17 @@ describe('configuration errors', () => {
     );
   });
 
+  it('annotations are checked on every kind, in the same pass as the other fields', () => {
+    expect(
+      issues(
+        'apiVersion: meshgate.io/v1alpha1\nkind: Peer\nmetadata:\n  name: p\n  annotations: {meshgate.io/federated: "true"}\nspec: {url: "ftp://x"}\n',
+      ).map((i) => `${i.path}: ${i.message.replace(/ \(line.*$/, '')}`),
+    ).toEqual([
+      'metadata.annotations["meshgate.io/federated"]: unknown annotation \'meshgate.io/federated\' (known here: none)',
+      'spec.url: must be an http(s) URL',
+    ]);
+  });
+
   it('a wrong type names what was expected', () => {
     expect(
       issues(

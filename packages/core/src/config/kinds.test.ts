@@ -198,8 +198,8 @@ spec: {broker: default, subscriber: {uri: "http://x/"}, delivery: {timeout: PT0S
       "3: spec.subscriber.uri: uri 'http://abs/' must be a relative path when a ref is given",
       "4: spec.subscriber.ref: cannot resolve a ref to messaging.knative.dev/v1 InMemoryChannel 'c': meshgate resolves refs to Broker, KafkaSink, RabbitmqSink, NatsSink, PubSubSink and Services; use a uri",
       '5: metadata.annotations["meshgate.io/max-in-flight"]: must be 1 (or absent) when kafka.eventing.knative.dev/delivery.order is ordered',
-      expect.stringMatching(/^6: spec\.delivery\.backoffDelay: invalid ISO-8601 duration "1s"/),
       '6: spec.delivery.timeout: must be greater than zero',
+      expect.stringMatching(/^6: spec\.delivery\.backoffDelay: invalid ISO-8601 duration "1s"/),
     ]);
   });
 

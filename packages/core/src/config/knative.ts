@@ -6,7 +6,14 @@
  * @see https://knative.dev/docs/eventing/sinks/kafka-sink/
  */
 import { z } from 'zod';
-import { booleanText, parseAnnotations, positiveIntText } from './annotations.js';
+import {
+  BROKER_ANNOTATIONS,
+  KAFKA_KEY_TYPE_LABEL,
+  KAFKA_SOURCE_ANNOTATIONS,
+  KAFKA_SOURCE_LABELS,
+  TRIGGER_ANNOTATIONS,
+} from './annotation-specs.js';
+import { parseAnnotations } from './annotations.js';
 import {
   attributesFilterSchema,
   ceOverridesSchema,
@@ -46,13 +53,6 @@ export interface BrokerSettings {
   connection?: { namespace: string; name: string };
 }
 
-const brokerAnnotations = {
-  'meshgate.io/max-body-bytes': positiveIntText,
-  'meshgate.io/buffer-size': positiveIntText,
-  'meshgate.io/channel-topic': z.string().min(1),
-  'meshgate.io/federated': booleanText,
-};
-
 export const brokerSchema = envelope(
   [EVENTING_V1],
   'Broker',
@@ -67,7 +67,7 @@ export const brokerSchema = envelope(
     })
     .default({}),
 ).transform((doc, ctx) => {
-  const a = parseAnnotations(doc.metadata.annotations, brokerAnnotations, ctx);
+  const a = parseAnnotations(doc.metadata.annotations, BROKER_ANNOTATIONS, ctx);
   const config = doc.spec.config;
   const settings: BrokerSettings = {
     maxBodyBytes: (a['meshgate.io/max-body-bytes'] as number | undefined) ?? BROKER_DEFAULTS.maxBodyBytes,
@@ -95,14 +95,6 @@ export interface TriggerSettings {
   startFrom: 'latest' | 'earliest';
 }
 
-const triggerAnnotations = {
-  'kafka.eventing.knative.dev/delivery.order': z.enum(['ordered', 'unordered'], {
-    error: 'must be "ordered" or "unordered"',
-  }),
-  'meshgate.io/max-in-flight': positiveIntText,
-  'meshgate.io/start-from': z.enum(['latest', 'earliest'], { error: 'must be "latest" or "earliest"' }),
-};
-
 export const triggerSchema = envelope(
   [EVENTING_V1],
   'Trigger',
@@ -119,7 +111,7 @@ export const triggerSchema = envelope(
     delivery: deliverySpecSchema.optional().describe('Replaces the Broker delivery as a whole.'),
   }),
 ).transform((doc, ctx) => {
-  const a = parseAnnotations(doc.metadata.annotations, triggerAnnotations, ctx);
+  const a = parseAnnotations(doc.metadata.annotations, TRIGGER_ANNOTATIONS, ctx);
   const ordered = a['kafka.eventing.knative.dev/delivery.order'] === 'ordered';
   const maxInFlight = a['meshgate.io/max-in-flight'] as number | undefined;
   if (ordered && maxInFlight !== undefined && maxInFlight !== 1) {
@@ -187,17 +179,6 @@ export interface KafkaSourceSettings {
   maxInFlight: number;
 }
 
-/** Knative reads the record-key type from this label (or annotation) of a KafkaSource. */
-export const KAFKA_KEY_TYPE_LABEL = 'kafkasources.sources.knative.dev/key-type';
-const keyTypeSchema = z.enum(['string', 'int', 'float', 'byte-array'], {
-  error: 'must be string, int, float or byte-array',
-});
-
-const kafkaSourceAnnotations = {
-  [KAFKA_KEY_TYPE_LABEL]: keyTypeSchema,
-  'meshgate.io/max-in-flight': positiveIntText,
-};
-
 export const kafkaSourceSchema = envelope(
   [SOURCES_V1, SOURCES_V1BETA1],
   'KafkaSource',
@@ -221,13 +202,8 @@ export const kafkaSourceSchema = envelope(
     serviceAccountName: z.string().optional().describe('Ignored (Kubernetes only).'),
   }),
 ).transform((doc, ctx) => {
-  const a = parseAnnotations(doc.metadata.annotations, kafkaSourceAnnotations, ctx);
-  const labels = parseAnnotations(
-    doc.metadata.labels,
-    { [KAFKA_KEY_TYPE_LABEL]: keyTypeSchema },
-    ctx,
-    'labels',
-  );
+  const a = parseAnnotations(doc.metadata.annotations, KAFKA_SOURCE_ANNOTATIONS, ctx);
+  const labels = parseAnnotations(doc.metadata.labels, KAFKA_SOURCE_LABELS, ctx, 'labels');
   const keyType = (a[KAFKA_KEY_TYPE_LABEL] ?? labels[KAFKA_KEY_TYPE_LABEL]) as
     | KafkaSourceSettings['keyType']
     | undefined;

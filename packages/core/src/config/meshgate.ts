@@ -5,7 +5,8 @@
  * `rabbitmqResourcesConfig`) with `connection: <name>` in place of a cluster reference.
  */
 import { z } from 'zod';
-import { parseAnnotations, positiveIntText } from './annotations.js';
+import { SOURCE_ANNOTATIONS } from './annotation-specs.js';
+import { parseAnnotations } from './annotations.js';
 import {
   attributesFilterSchema,
   ceOverridesSchema,
@@ -174,13 +175,11 @@ export const gatewaySchema = envelope(
 // ---------------------------------------------------------------------------------------------
 // Sources
 
-const sourceAnnotations = { 'meshgate.io/max-in-flight': positiveIntText };
-
 function withMaxInFlight<T extends { metadata: { annotations?: Record<string, string> | undefined } }>(
   fallback: number,
 ) {
   return (doc: T, ctx: z.core.$RefinementCtx<T>) => {
-    const a = parseAnnotations(doc.metadata.annotations, sourceAnnotations, ctx);
+    const a = parseAnnotations(doc.metadata.annotations, SOURCE_ANNOTATIONS, ctx);
     return {
       ...doc,
       settings: { maxInFlight: (a['meshgate.io/max-in-flight'] as number | undefined) ?? fallback },

@@ -113,8 +113,17 @@ export function parseDocuments(text: string, file: string): ParsedFile {
     const filterProblems = checkFilters(kind, record).filter(
       (problem) => !shapePaths.some((p) => p.startsWith(problem.path) || problem.path.startsWith(p)),
     );
-    for (const { path, message } of shapeIssues) push(path, message);
-    for (const problem of filterProblems) push(parsePath(problem.path), problem.message);
+    // Reported in the order they appear in the document.
+    const found = [
+      ...shapeIssues,
+      ...filterProblems.map((p) => ({ path: parsePath(p.path), message: p.message })),
+    ].map((issue, index) => ({
+      ...issue,
+      index,
+      offset: positionOf(doc, issue.path, lineCounter)?.offset ?? 0,
+    }));
+    found.sort((a, b) => a.offset - b.offset || a.index - b.index);
+    for (const { path, message } of found) push(path, message);
     if (!result.success || filterProblems.length > 0) return;
     const data = result.data as Record<string, unknown>;
     const resource = { ...data, origin: { file, document } };
@@ -129,6 +138,14 @@ function firstLine(text: string): string {
 
 /** `line 12, column 3` of the deepest node of `path` present in the document. */
 function lineOf(doc: Document.Parsed, path: PropertyKey[], lineCounter: LineCounter): string | undefined {
+  return positionOf(doc, path, lineCounter)?.text;
+}
+
+function positionOf(
+  doc: Document.Parsed,
+  path: PropertyKey[],
+  lineCounter: LineCounter,
+): { offset: number; text: string } | undefined {
   for (let n = path.length; n >= 0; n--) {
     const keys = path.slice(0, n);
     let node: unknown;
@@ -139,7 +156,7 @@ function lineOf(doc: Document.Parsed, path: PropertyKey[], lineCounter: LineCoun
     }
     if (isNode(node) && node.range) {
       const pos = lineCounter.linePos(node.range[0]);
-      return `line ${pos.line}, column ${pos.col}`;
+      return { offset: node.range[0], text: `line ${pos.line}, column ${pos.col}` };
     }
   }
   return undefined;

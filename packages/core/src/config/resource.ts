@@ -1,5 +1,7 @@
 /** The Kubernetes-style envelope every kind shares: apiVersion, kind, metadata, spec, status. */
 import { z } from 'zod';
+import { ANNOTATIONS_BY_KIND } from './annotation-specs.js';
+import { ALWAYS, annotationCheck } from './annotations.js';
 import { metadataSchema, statusSchema } from './common.js';
 
 /** Where a resource was read from: the file and the 0-based index of its YAML document. */
@@ -11,17 +13,23 @@ export interface ResourceOrigin {
 /** A loaded resource carries its origin, for error messages and the admin API. */
 export type Located<T> = T & { readonly origin: ResourceOrigin };
 
-/** The envelope of one kind, strict: unknown top-level fields are errors. */
+/**
+ * The envelope of one kind, strict: unknown top-level fields are errors. The kind's annotations
+ * are checked even when other fields fail, so one pass reports every problem.
+ */
 export function envelope<
   const A extends readonly [string, ...string[]],
   K extends string,
   S extends z.ZodType,
 >(apiVersions: A, kind: K, spec: S) {
-  return z.strictObject({
-    apiVersion: z.enum(apiVersions),
-    kind: z.literal(kind),
-    metadata: metadataSchema,
-    spec,
-    status: statusSchema,
-  });
+  const known = ANNOTATIONS_BY_KIND[kind] ?? { annotations: {} };
+  return z
+    .strictObject({
+      apiVersion: z.enum(apiVersions),
+      kind: z.literal(kind),
+      metadata: metadataSchema,
+      spec,
+      status: statusSchema,
+    })
+    .superRefine(annotationCheck(known.annotations, known.labels), ALWAYS);
 }
