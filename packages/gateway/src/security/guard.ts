@@ -1,0 +1,217 @@
+/**
+ * The gateway's {@link IngressGuard}: header size, authentication (static bearer tokens, JWTs),
+ * authorization (EventPolicy-like policies, then the default mode), rate limits per sender and
+ * per Addressable, and once decoded, event limits and policy filters.
+ *
+ * Answers: 401 with `WWW-Authenticate: Bearer` without valid credentials, 403 when no policy
+ * lets the sender in, 429 with `Retry-After` over a rate, 431/413/400 over a size limit. Bodies
+ * say which, never why in detail (an expired token and a forged one get the same 401). Logs name
+ * tokens and subjects, never token values.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ */
+import type { IncomingMessage } from 'node:http';
+import { type Logger, type MeshEvent, silentLogger } from '@meshgate/core';
+import type { IngressGuard, IngressRefusal } from '../http/addressables.js';
+import { type JwtOptions, JwtRejected, JwtVerifier } from './jwt.js';
+import { checkEventLimits, checkHeaderSize, DEFAULT_LIMITS, type IngressLimits } from './limits.js';
+import { type CompiledPolicy, compilePolicies, type PolicySpec, type Principal } from './policy.js';
+import { RateLimiter, type RateSpec } from './rate-limit.js';
+import { type StaticToken, StaticTokens } from './tokens.js';
+
+/**
+ * What happens to an Addressable no policy applies to (Knative's default authorization mode):
+ * `allow-all` (default, as Knative), `authenticated` (any valid credential), `deny-all`.
+ */
+export type DefaultMode = 'allow-all' | 'authenticated' | 'deny-all';
+
+export interface SecurityOptions {
+  tokens?: readonly StaticToken[];
+  jwt?: JwtOptions;
+  policies?: readonly PolicySpec[];
+  defaultMode?: DefaultMode;
+  limits?: Partial<IngressLimits>;
+  rateLimits?: { perAddressable?: RateSpec; perSender?: RateSpec };
+  logger?: Logger;
+}
+
+type Target = Parameters<IngressGuard['admit']>[1];
+
+const UNAUTHENTICATED: IngressRefusal = {
+  status: 401,
+  code: 'UNAUTHENTICATED',
+  message: 'valid credentials are required (Authorization: Bearer <token>)',
+  headers: { 'www-authenticate': 'Bearer realm="meshgate"' },
+};
+const INVALID_TOKEN: IngressRefusal = {
+  ...UNAUTHENTICATED,
+  headers: { 'www-authenticate': 'Bearer realm="meshgate", error="invalid_token"' },
+};
+const FORBIDDEN: IngressRefusal = {
+  status: 403,
+  code: 'FORBIDDEN',
+  message: 'the sender is not allowed to send to this address',
+};
+const EVENT_FORBIDDEN: IngressRefusal = {
+  status: 403,
+  code: 'FORBIDDEN',
+  message: 'an event is not allowed by the policies for this sender',
+};
+
+export class SecurityGuard implements IngressGuard {
+  private readonly tokens: StaticTokens | undefined;
+  private readonly jwt: JwtVerifier | undefined;
+  private readonly policies: CompiledPolicy[];
+  private readonly defaultMode: DefaultMode;
+  readonly limits: IngressLimits;
+  private readonly perAddressable: RateLimiter | undefined;
+  private readonly perSender: RateLimiter | undefined;
+  private readonly logger: Logger;
+  /** Filters a request's events must pass, set by `admit` for `checkEvents`. */
+  private readonly pending = new WeakMap<IncomingMessage, CompiledPolicy[]>();
+
+  /** @throws ConfigError when a setting is invalid (duplicate token, bad filter, no JWT keys). */
+  constructor(options: SecurityOptions = {}) {
+    this.tokens = options.tokens && options.tokens.length > 0 ? new StaticTokens(options.tokens) : undefined;
+    this.jwt = options.jwt ? new JwtVerifier(options.jwt) : undefined;
+    this.policies = compilePolicies(options.policies ?? []);
+    this.defaultMode = options.defaultMode ?? 'allow-all';
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.perAddressable = options.rateLimits?.perAddressable
+      ? new RateLimiter(options.rateLimits.perAddressable)
+      : undefined;
+    this.perSender = options.rateLimits?.perSender
+      ? new RateLimiter(options.rateLimits.perSender)
+      : undefined;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** True when anyone may send anywhere without credentials (no policy, default allow-all). */
+  get open(): boolean {
+    return this.policies.length === 0 && this.defaultMode === 'allow-all';
+  }
+
+  /** What is configured, for logs and the admin API: names and counts, never values. */
+  describe(): Record<string, unknown> {
+    return {
+      tokens: this.tokens?.size ?? 0,
+      jwt: this.jwt !== undefined,
+      policies: this.policies.map((p) => p.name),
+      defaultMode: this.defaultMode,
+      limits: this.limits,
+      rateLimits: {
+        perAddressable: this.perAddressable !== undefined,
+        perSender: this.perSender !== undefined,
+      },
+    };
+  }
+
+  async admit(req: IncomingMessage, target: Target): Promise<IngressRefusal | undefined> {
+    const tooBig = checkHeaderSize(req.rawHeaders, this.limits);
+    if (tooBig) return tooBig;
+    const auth = await this.authenticate(req, target);
+    if (auth === 'invalid') return this.refused(target, undefined, 'invalid credentials', INVALID_TOKEN);
+    const principal = auth;
+    const verdict = this.authorize(req, target, principal);
+    if (verdict) return verdict;
+    return this.rateLimit(req, target, principal);
+  }
+
+  checkEvents(
+    req: IncomingMessage,
+    target: Target,
+    events: readonly MeshEvent[],
+  ): IngressRefusal | undefined {
+    const over = checkEventLimits(events, this.limits);
+    if (over) return over;
+    const policies = this.pending.get(req);
+    if (policies === undefined) return undefined;
+    this.pending.delete(req);
+    for (const event of events) {
+      if (!policies.some((p) => p.filter?.matches(event) ?? true))
+        return this.refused(target, undefined, 'event outside policy filters', EVENT_FORBIDDEN);
+    }
+    return undefined;
+  }
+
+  /** The sender, undefined when anonymous, 'invalid' when credentials were given and are wrong. */
+  private async authenticate(
+    req: IncomingMessage,
+    target: Target,
+  ): Promise<Principal | undefined | 'invalid'> {
+    if (this.tokens === undefined && this.jwt === undefined) return undefined;
+    const header = req.headers.authorization;
+    if (header === undefined) return undefined;
+    const m = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+    const token = m?.[1];
+    if (token === undefined) return 'invalid';
+    const name = this.tokens?.identify(token);
+    if (name !== undefined) return { kind: 'token', name };
+    if (this.jwt === undefined || token.split('.').length !== 3) return 'invalid';
+    try {
+      const id = await this.jwt.verify(token, this.jwt.audienceFor(target.kind, target.key));
+      return { kind: 'jwt', name: id.subject };
+    } catch (err) {
+      if (!(err instanceof JwtRejected)) throw err;
+      this.logger.debug({ target: target.key, reason: err.message }, 'JWT refused');
+      return 'invalid';
+    }
+  }
+
+  private authorize(
+    req: IncomingMessage,
+    target: Target,
+    principal: Principal | undefined,
+  ): IngressRefusal | undefined {
+    const applying = this.policies.filter((p) => p.appliesTo(target.kind, target.key));
+    if (applying.length === 0) {
+      switch (this.defaultMode) {
+        case 'allow-all':
+          return undefined;
+        case 'authenticated':
+          return principal ? undefined : this.refused(target, principal, 'no credentials', UNAUTHENTICATED);
+        case 'deny-all':
+          return this.refused(target, principal, 'default mode deny-all', FORBIDDEN);
+      }
+    }
+    if (principal === undefined) return this.refused(target, principal, 'no credentials', UNAUTHENTICATED);
+    const admitting = applying.filter((p) => p.admits(principal));
+    if (admitting.length === 0)
+      return this.refused(target, principal, 'no policy admits the sender', FORBIDDEN);
+    // One admitting policy without filters lets every event through.
+    if (admitting.every((p) => p.filter !== undefined)) this.pending.set(req, admitting);
+    return undefined;
+  }
+
+  private rateLimit(
+    req: IncomingMessage,
+    target: Target,
+    principal: Principal | undefined,
+  ): IngressRefusal | undefined {
+    const sender = principal
+      ? `${principal.kind}:${principal.name}`
+      : `ip:${req.socket.remoteAddress ?? '?'}`;
+    const wait =
+      this.perSender?.take(sender) || 0 || (this.perAddressable?.take(`${target.kind}:${target.key}`) ?? 0);
+    if (wait === 0) return undefined;
+    return {
+      status: 429,
+      code: 'RATE_LIMITED',
+      message: 'too many requests; retry later',
+      headers: { 'retry-after': String(wait) },
+    };
+  }
+
+  private refused(
+    target: Target,
+    principal: Principal | undefined,
+    reason: string,
+    answer: IngressRefusal,
+  ): IngressRefusal {
+    this.logger.debug(
+      { target: target.key, sender: principal ? `${principal.kind}:${principal.name}` : 'anonymous', reason },
+      'ingress refused',
+    );
+    return answer;
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Cuts off slow clients (slowloris): a connection must deliver a request's headers within
+ * `headersTimeoutMs` of opening (or of the previous response on a kept-alive connection), and the
+ * whole request within `requestTimeoutMs`. node:http has `headersTimeout`/`requestTimeout` too,
+ * but checks them only every `connectionsCheckingInterval` (30 s); these timers are per connection
+ * and exact, and cost nothing when clients are quick.
+ */
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+
+export interface SlowClientLimits {
+  /** Time for the request line and headers to arrive. Default 10 000 ms. */
+  headersTimeoutMs: number;
+  /** Time for a whole request (headers and body) to arrive. Default 30 000 ms. */
+  requestTimeoutMs: number;
+}
+
+export const DEFAULT_SLOW_CLIENT_LIMITS: Readonly<SlowClientLimits> = Object.freeze({
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+});
+
+/** Installs the timers on `server`; returns a function that removes them for new connections. */
+export function limitSlowClients(server: Server, limits: Partial<SlowClientLimits> = {}): () => void {
+  const { headersTimeoutMs, requestTimeoutMs } = { ...DEFAULT_SLOW_CLIENT_LIMITS, ...limits };
+  const waiting = new WeakMap<Socket, NodeJS.Timeout>();
+  const arm = (socket: Socket, ms: number) => {
+    clearTimeout(waiting.get(socket));
+    const timer = setTimeout(() => socket.destroy(), ms);
+    timer.unref();
+    waiting.set(socket, timer);
+  };
+  const onConnection = (socket: Socket) => {
+    arm(socket, headersTimeoutMs);
+    socket.once('close', () => clearTimeout(waiting.get(socket)));
+  };
+  const onRequest = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+    const socket = req.socket;
+    // Headers are in; the rest of the request has what is left of requestTimeoutMs.
+    if (req.complete) clearTimeout(waiting.get(socket));
+    else {
+      arm(socket, requestTimeoutMs);
+      req.once('end', () => clearTimeout(waiting.get(socket)));
+    }
+    // A kept-alive connection waits for its next request's headers.
+    res.once('finish', () => {
+      if (!socket.destroyed) arm(socket, headersTimeoutMs);
+    });
+  };
+  server.on('connection', onConnection);
+  server.prependListener('request', onRequest);
+  return () => {
+    server.off('connection', onConnection);
+    server.off('request', onRequest);
+  };
+}
