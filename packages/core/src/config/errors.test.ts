@@ -104,6 +104,47 @@ describe('configuration errors', () => {
     ]);
   });
 
+  it('a v1 List (kubectl get -o yaml) loads its items; problems are named inside items', () => {
+    const list = (trigger: string) =>
+      `apiVersion: v1\nkind: List\nitems:\n- apiVersion: eventing.knative.dev/v1\n  kind: Broker\n  metadata: {name: b, uid: x}\n  status: {address: {url: "http://b"}}\n- ${trigger}\n`;
+    const good = parseConfigText(
+      list(
+        '{apiVersion: eventing.knative.dev/v1, kind: Trigger, metadata: {name: t}, spec: {broker: b, subscriber: {uri: "http://x/"}}}',
+      ),
+      'e.yaml',
+    );
+    expect(good.triggers[0]?.origin).toEqual({ file: 'e.yaml', document: 0, path: 'items[1]' });
+    expect(
+      issues(
+        list(
+          '{apiVersion: eventing.knative.dev/v1, kind: Trigger, metadata: {name: t}, spec: {broker: c, subscriber: {uri: "x"}}}',
+        ),
+      ),
+    ).toEqual([
+      {
+        file: 'e.yaml',
+        document: 0,
+        path: 'items[1].spec.subscriber.uri',
+        message: "uri 'x' must be an absolute http(s) URL when there is no ref (line 8, column 113)",
+      },
+    ]);
+    expect(
+      issues(
+        list(
+          '{apiVersion: eventing.knative.dev/v1, kind: Trigger, metadata: {name: t}, spec: {broker: c, subscriber: {uri: "http://x/"}}}',
+        ),
+      ),
+    ).toEqual([
+      {
+        file: 'e.yaml',
+        document: 0,
+        path: 'items[1].spec.broker',
+        message: "refers to Broker 'default/c', which is not defined",
+      },
+    ]);
+    expect(issues('apiVersion: v1\nkind: List\n')[0]).toMatchObject({ path: 'items' });
+  });
+
   it('a wrong type names what was expected', () => {
     expect(
       issues(

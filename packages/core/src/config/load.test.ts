@@ -72,6 +72,7 @@ describe('loadConfig', () => {
       'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata: {name: a}\n',
     );
     await writeFile(join(dir, 'notes.txt'), 'not yaml: [');
+    await writeFile(join(dir, '.#b.yml'), 'an editor lock file: [');
     const config = await loadConfig([dir]);
     expect(config.brokers.map((b) => b.metadata.name)).toEqual(['a', 'b']);
     expect(config.files).toEqual([join(dir, 'a.yaml'), join(dir, 'b.yml')]);

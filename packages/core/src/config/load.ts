@@ -20,6 +20,7 @@ import type {
   SourceResource,
 } from './meshgate.js';
 import { type ParsedResource, parseDocuments } from './parse-documents.js';
+import { pathInDocument } from './resource.js';
 import { checkReferences } from './references.js';
 import { formatPath } from './issues.js';
 import { type SecretEnvironment, SecretValue, resolveSecret } from './secrets.js';
@@ -50,7 +51,7 @@ export function parseConfigText(
 }
 
 /**
- * Reads files and directories (`*.yaml`/`*.yml` in a directory, sorted by name, not recursive)
+ * Reads files and directories (`*.yaml`/`*.yml` in a directory, not hidden, sorted by name, not recursive)
  * and loads them as one configuration. Throws ConfigError listing every problem, including
  * unreadable paths.
  */
@@ -72,7 +73,10 @@ export async function readConfigTexts(
       const info = await stat(path);
       const files = info.isDirectory()
         ? (await readdir(path))
-            .filter((name) => ['.yaml', '.yml'].includes(extname(name).toLowerCase()))
+            // Hidden files are skipped: editor lock and swap files, Kubernetes' `..data` entries.
+            .filter(
+              (name) => !name.startsWith('.') && ['.yaml', '.yml'].includes(extname(name).toLowerCase()),
+            )
             .sort()
             .map((name) => join(path, name))
         : [path];
@@ -133,7 +137,7 @@ function resolveSecrets(p: ParsedResource, options: LoadOptions): ConfigIssue[] 
         issues.push({
           file: p.resource.origin.file,
           document: p.resource.origin.document,
-          path: formatPath(path),
+          path: pathInDocument(p.resource.origin, formatPath(path)),
           message: problem,
         });
       }
@@ -175,7 +179,12 @@ function checkResolvedCredentials(p: ParsedResource): ConfigIssue[] {
   const source = p.resource as unknown as KafkaSourceResource;
   const issues: ConfigIssue[] = [];
   const at = (path: string, message: string) =>
-    issues.push({ file: source.origin.file, document: source.origin.document, path, message });
+    issues.push({
+      file: source.origin.file,
+      document: source.origin.document,
+      path: pathInDocument(source.origin, path),
+      message,
+    });
   const sasl = source.spec.net?.sasl;
   if (sasl?.enable) {
     const type = sasl.type?.reveal() || 'PLAIN';

@@ -42,6 +42,11 @@ export function parseDocuments(text: string, file: string): ParsedFile {
   if (!Array.isArray(docs)) docs = [];
 
   docs.forEach((doc, document) => {
+    parseDocument(doc, document);
+  });
+  return { resources, issues };
+
+  function parseDocument(doc: Document.Parsed, document: number): void {
     const push = (path: PropertyKey[], message: string) => {
       const line = lineOf(doc, path, lineCounter);
       issues.push({
@@ -77,59 +82,76 @@ export function parseDocuments(text: string, file: string): ParsedFile {
       return;
     }
     if (value === null || value === undefined) return; // empty document, e.g. a trailing `---`
-    if (typeof value !== 'object' || Array.isArray(value)) {
-      push([], 'a document must be a mapping with apiVersion, kind, metadata and spec');
-      return;
-    }
     const record = value as Record<string, unknown>;
-    const kind = record.kind;
-    const apiVersion = record.apiVersion;
-    if (typeof kind !== 'string') {
-      push(['kind'], `is required (one of ${KIND_NAMES.join(', ')})`);
+    // `kubectl get -o yaml` of several objects prints one `kind: List` holding them.
+    if (typeof value === 'object' && record.kind === 'List' && record.apiVersion === 'v1') {
+      if (!Array.isArray(record.items)) {
+        push(['items'], 'a List needs items (a sequence of resources)');
+        return;
+      }
+      record.items.forEach((item: unknown, i: number) => {
+        validateResource(item, ['items', i]);
+      });
       return;
     }
-    if (!isKindName(kind)) {
-      push(['kind'], `unknown kind '${kind}' (known: ${KIND_NAMES.join(', ')})`);
-      return;
-    }
-    const definition = KINDS[kind];
-    if (
-      typeof apiVersion !== 'string' ||
-      !(definition.apiVersions as readonly string[]).includes(apiVersion)
-    ) {
-      const got = typeof apiVersion === 'string' ? `'${apiVersion}'` : 'none';
-      push(
-        ['apiVersion'],
-        `kind ${kind} needs apiVersion ${definition.apiVersions.join(' or ')}; got ${got}`,
+    validateResource(value, []);
+
+    function validateResource(input: unknown, at: PropertyKey[]): void {
+      const pushAt = (path: PropertyKey[], message: string) => push([...at, ...path], message);
+      if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+        pushAt([], 'a document must be a mapping with apiVersion, kind, metadata and spec');
+        return;
+      }
+      const record = input as Record<string, unknown>;
+      const kind = record.kind;
+      const apiVersion = record.apiVersion;
+      if (typeof kind !== 'string') {
+        pushAt(['kind'], `is required (one of ${KIND_NAMES.join(', ')})`);
+        return;
+      }
+      if (!isKindName(kind)) {
+        pushAt(['kind'], `unknown kind '${kind}' (known: ${KIND_NAMES.join(', ')})`);
+        return;
+      }
+      const definition = KINDS[kind];
+      if (
+        typeof apiVersion !== 'string' ||
+        !(definition.apiVersions as readonly string[]).includes(apiVersion)
+      ) {
+        const got = typeof apiVersion === 'string' ? `'${apiVersion}'` : 'none';
+        pushAt(
+          ['apiVersion'],
+          `kind ${kind} needs apiVersion ${definition.apiVersions.join(' or ')}; got ${got}`,
+        );
+        return;
+      }
+      const result = definition.schema.safeParse(record);
+      // Filters are checked on the raw input too, so their problems (CESQL syntax, ...) show up in
+      // the same pass as shape problems elsewhere; a problem already reported at the same place by
+      // the schema is not repeated.
+      const shapeIssues = result.success ? [] : flattenZodIssues(result.error.issues, [], definition.schema);
+      const shapePaths = shapeIssues.map((i) => formatPath(i.path));
+      const filterProblems = checkFilters(kind, record).filter(
+        (problem) => !shapePaths.some((p) => p.startsWith(problem.path) || problem.path.startsWith(p)),
       );
-      return;
+      // Reported in the order they appear in the document.
+      const found = [
+        ...shapeIssues,
+        ...filterProblems.map((p) => ({ path: parsePath(p.path), message: p.message })),
+      ].map((issue, index) => ({
+        ...issue,
+        index,
+        offset: positionOf(doc, [...at, ...issue.path], lineCounter)?.offset ?? 0,
+      }));
+      found.sort((a, b) => a.offset - b.offset || a.index - b.index);
+      for (const { path, message } of found) pushAt(path, message);
+      if (!result.success || filterProblems.length > 0) return;
+      const data = result.data as Record<string, unknown>;
+      const origin: ResourceOrigin = { file, document };
+      if (at.length > 0) origin.path = formatPath(at);
+      resources.push({ kind, resource: { ...data, origin } });
     }
-    const result = definition.schema.safeParse(record);
-    // Filters are checked on the raw input too, so their problems (CESQL syntax, ...) show up in
-    // the same pass as shape problems elsewhere; a problem already reported at the same place by
-    // the schema is not repeated.
-    const shapeIssues = result.success ? [] : flattenZodIssues(result.error.issues, [], definition.schema);
-    const shapePaths = shapeIssues.map((i) => formatPath(i.path));
-    const filterProblems = checkFilters(kind, record).filter(
-      (problem) => !shapePaths.some((p) => p.startsWith(problem.path) || problem.path.startsWith(p)),
-    );
-    // Reported in the order they appear in the document.
-    const found = [
-      ...shapeIssues,
-      ...filterProblems.map((p) => ({ path: parsePath(p.path), message: p.message })),
-    ].map((issue, index) => ({
-      ...issue,
-      index,
-      offset: positionOf(doc, issue.path, lineCounter)?.offset ?? 0,
-    }));
-    found.sort((a, b) => a.offset - b.offset || a.index - b.index);
-    for (const { path, message } of found) push(path, message);
-    if (!result.success || filterProblems.length > 0) return;
-    const data = result.data as Record<string, unknown>;
-    const resource = { ...data, origin: { file, document } };
-    resources.push({ kind, resource });
-  });
-  return { resources, issues };
+  }
 }
 
 function firstLine(text: string): string {

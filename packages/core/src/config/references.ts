@@ -8,7 +8,7 @@ import type { Destination, KReference } from './common.js';
 import { ADDRESSABLE_KINDS, type AddressableKind, type KindName } from './kinds.js';
 import type { ConnectionType } from './meshgate.js';
 import type { ParsedResource } from './parse-documents.js';
-import type { ResourceOrigin } from './resource.js';
+import { pathInDocument, type ResourceOrigin } from './resource.js';
 
 /**
  * What a Destination resolves to. `path` is the relative `uri` given with a `ref` (Knative: the
@@ -90,7 +90,12 @@ export function checkReferences(parsed: readonly ParsedResource[]): ConfigIssue[
   const issues: ConfigIssue[] = [];
   const index: Index = { byKind: new Map(), connectionTypes: new Map() };
   const at = (origin: ResourceOrigin, path: string, message: string) =>
-    issues.push({ file: origin.file, document: origin.document, path, message });
+    issues.push({
+      file: origin.file,
+      document: origin.document,
+      path: pathInDocument(origin, path),
+      message,
+    });
 
   let gatewayOrigin: ResourceOrigin | undefined;
   for (const { kind, resource } of parsed) {

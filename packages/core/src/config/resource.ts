@@ -8,6 +8,15 @@ import { metadataSchema, statusSchema } from './common.js';
 export interface ResourceOrigin {
   file: string;
   document: number;
+  /** Where in the document, when it is one of the `items` of a `kind: List` (e.g. `items[2]`). */
+  path?: string;
+}
+
+/** A field path of a resource, as seen from its document (prefixed inside a List). */
+export function pathInDocument(origin: ResourceOrigin, path: string): string {
+  if (origin.path === undefined) return path;
+  if (path === '') return origin.path;
+  return path.startsWith('[') ? `${origin.path}${path}` : `${origin.path}.${path}`;
 }
 
 /** A loaded resource carries its origin, for error messages and the admin API. */

@@ -1,4 +1,4 @@
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -85,5 +85,25 @@ describe('watchConfig', () => {
     if (!('config' in second)) throw second.error;
     expect(second.config.triggers.map((t) => t.metadata.name)).toEqual(['t']);
     expect(rec.events).toHaveLength(2);
+  });
+
+  it('follows a Kubernetes ConfigMap volume update (the ..data symlink swap)', async () => {
+    // The layout kubelet writes: mesh.yaml -> ..data/mesh.yaml, ..data -> ..<timestamp>/
+    await mkdir(join(dir, '..v1'));
+    await writeFile(join(dir, '..v1', 'mesh.yaml'), broker);
+    await symlink('..v1', join(dir, '..data'));
+    await symlink(join('..data', 'mesh.yaml'), join(dir, 'mesh.yaml'));
+    const initial = await loadConfig([dir]);
+    expect(initial.brokers).toHaveLength(1);
+    const rec = recorder();
+    watcher = watchConfig([dir], rec.handlers, { initial, debounceMs: 50 });
+
+    await mkdir(join(dir, '..v2'));
+    await writeFile(join(dir, '..v2', 'mesh.yaml'), broker + trigger('from-v2'));
+    await symlink('..v2', join(dir, '..data_tmp'));
+    await rename(join(dir, '..data_tmp'), join(dir, '..data'));
+    const update = await rec.next();
+    if (!('config' in update)) throw update.error;
+    expect(update.config.triggers.map((t) => t.metadata.name)).toEqual(['from-v2']);
   });
 });

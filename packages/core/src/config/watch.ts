@@ -128,11 +128,11 @@ export function watchConfig(
       const w = watch(dir, { persistent: false }, (_event, filename) => {
         const name = filename?.toString();
         if (name === undefined) return schedule();
-        if (
-          filter === 'any-yaml' ? ['.yaml', '.yml'].includes(extname(name).toLowerCase()) : filter.has(name)
-        ) {
-          schedule();
-        }
+        // Kubernetes ConfigMap and Secret volumes swap a `..data` symlink to update their files.
+        const kubernetesSwap = name.startsWith('..');
+        const relevant =
+          filter === 'any-yaml' ? ['.yaml', '.yml'].includes(extname(name).toLowerCase()) : filter.has(name);
+        if (relevant || kubernetesSwap) schedule();
       });
       w.on('error', (err) => {
         if (!closed) handlers.onError(new ConfigError(`cannot watch ${dir}: ${err.message}`));
