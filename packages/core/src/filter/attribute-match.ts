@@ -8,12 +8,20 @@
 import { attributeText } from './attribute-value.js';
 import type { MeshEvent } from '../event/mesh-event.js';
 import type { FilterNode } from './filter-node.js';
-import { type AtomKind, type Requirement, atomRequirement, requirementOfAll } from './requirement.js';
+import {
+  type Atom,
+  type AtomKind,
+  type Requirement,
+  atomRequirement,
+  atomTest,
+  requirementOfAll,
+} from './requirement.js';
 import type { FilterResult } from './types.js';
 
 /** `exact`, `prefix` or `suffix` on one attribute with a non-empty value. */
 export class AttributeMatchFilter implements FilterNode {
   readonly requirement: Requirement;
+  readonly equivalentAtom: Atom;
 
   constructor(
     readonly kind: AtomKind,
@@ -21,19 +29,11 @@ export class AttributeMatchFilter implements FilterNode {
     readonly value: string,
   ) {
     this.requirement = atomRequirement(kind, attribute, value);
+    this.equivalentAtom = { kind, attribute, value };
   }
 
   evaluate(event: MeshEvent): FilterResult {
-    const actual = attributeText(event, this.attribute);
-    if (actual === undefined) return 'fail';
-    switch (this.kind) {
-      case 'exact':
-        return actual === this.value ? 'pass' : 'fail';
-      case 'prefix':
-        return actual.startsWith(this.value) ? 'pass' : 'fail';
-      case 'suffix':
-        return actual.endsWith(this.value) ? 'pass' : 'fail';
-    }
+    return atomTest(this.kind, this.attribute, this.value, event) ? 'pass' : 'fail';
   }
 }
 
@@ -46,6 +46,7 @@ export class AttributeMatchFilter implements FilterNode {
  */
 export class AttributesFilter implements FilterNode {
   readonly requirement: Requirement;
+  readonly equivalentAtom: Atom | undefined;
   // Two flat arrays rather than [name, value] pairs: one memory load fewer per evaluation.
   readonly #names: readonly string[];
   readonly #values: readonly string[];
@@ -56,6 +57,12 @@ export class AttributesFilter implements FilterNode {
     this.requirement = requirementOfAll(
       this.#names.map((name, i) => atomRequirement('exact', name, this.#values[i]!)),
     );
+    // One attribute with a non-empty value: "equals the value" is all this filter tests.
+    const [name, value] = [this.#names[0], this.#values[0]];
+    this.equivalentAtom =
+      this.#names.length === 1 && name !== undefined && value !== undefined && value !== ''
+        ? { kind: 'exact', attribute: name, value }
+        : undefined;
   }
 
   evaluate(event: MeshEvent): FilterResult {

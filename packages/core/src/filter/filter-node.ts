@@ -1,5 +1,5 @@
 import type { MeshEvent } from '../event/mesh-event.js';
-import type { Requirement } from './requirement.js';
+import type { Atom, Requirement } from './requirement.js';
 import type { FilterResult } from './types.js';
 
 /**
@@ -9,6 +9,11 @@ import type { FilterResult } from './types.js';
 export interface FilterNode {
   evaluate(event: MeshEvent): FilterResult;
   readonly requirement: Requirement;
+  /**
+   * Set when the whole filter is one atom's test: it passes exactly when the atom holds and fails
+   * otherwise. The index then runs that test on data it keeps at hand (see TriggerIndex).
+   */
+  readonly equivalentAtom?: Atom | undefined;
 }
 
 /** The filter of a Trigger that has none: every event gets through with no opinion. */

@@ -30,15 +30,20 @@ export function atomRequirement(kind: AtomKind, attribute: string, value: string
 }
 
 export function atomHolds(atom: Atom, event: MeshEvent): boolean {
-  const v = attributeText(event, atom.attribute);
-  if (v === undefined) return false;
-  switch (atom.kind) {
+  return atomTest(atom.kind, atom.attribute, atom.value, event);
+}
+
+/** The one test behind every atom, and behind the `exact`, `prefix` and `suffix` filters. */
+export function atomTest(kind: AtomKind, attribute: string, value: string, event: MeshEvent): boolean {
+  const actual = attributeText(event, attribute);
+  if (actual === undefined) return false;
+  switch (kind) {
     case 'exact':
-      return v === atom.value;
+      return actual === value;
     case 'prefix':
-      return v.startsWith(atom.value);
+      return actual.startsWith(value);
     case 'suffix':
-      return v.endsWith(atom.value);
+      return actual.endsWith(value);
   }
 }
 

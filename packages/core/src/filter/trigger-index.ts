@@ -16,7 +16,7 @@ import type { MeshEvent } from '../event/mesh-event.js';
 import { attributeText } from './attribute-value.js';
 import { TriggerFilter } from './compile.js';
 import type { FilterNode } from './filter-node.js';
-import type { Atom, Clause } from './requirement.js';
+import { type Atom, type AtomKind, type Clause, atomTest } from './requirement.js';
 import type { CompiledFilter } from './types.js';
 
 interface Entry<T> {
@@ -26,6 +26,11 @@ interface Entry<T> {
   readonly filter: CompiledFilter;
   /** The compiled filter's root, called directly on the hot path; undefined for foreign filters. */
   readonly root: FilterNode | undefined;
+  // The root's equivalent atom, copied here: most filters are one exact or prefix test, and
+  // running it from the entry saves a memory load per candidate (a cache miss among 10,000).
+  readonly atomKind: AtomKind | undefined;
+  readonly atomAttribute: string;
+  readonly atomValue: string;
   readonly value: T;
   /** The atoms the entry is filed under; undefined when it is in the residual list. */
   readonly clause: Clause | undefined;
@@ -101,7 +106,19 @@ export class TriggerIndex<T> {
     this.remove(id);
     const compiled = filter instanceof TriggerFilter ? filter : undefined;
     const clause = compiled === undefined ? undefined : this.#cheapestClause(compiled.requirement);
-    const entry: Entry<T> = { id, seq: this.#seq++, filter, root: compiled?.root, value, clause, stamp: 0 };
+    const atom = compiled?.root.equivalentAtom;
+    const entry: Entry<T> = {
+      id,
+      seq: this.#seq++,
+      filter,
+      root: compiled?.root,
+      atomKind: atom?.kind,
+      atomAttribute: atom?.attribute ?? '',
+      atomValue: atom?.value ?? '',
+      value,
+      clause,
+      stamp: 0,
+    };
     this.#entries.set(id, entry);
     if (clause === undefined) {
       this.#residual.push(entry);
@@ -309,7 +326,11 @@ function consider<T>(entry: Entry<T>, event: MeshEvent, stamp: number, hits: Ent
   if (entry.stamp === stamp) return 0;
   entry.stamp = stamp;
   const matches =
-    entry.root === undefined ? entry.filter.matches(event) : entry.root.evaluate(event) !== 'fail';
+    entry.atomKind !== undefined
+      ? atomTest(entry.atomKind, entry.atomAttribute, entry.atomValue, event)
+      : entry.root !== undefined
+        ? entry.root.evaluate(event) !== 'fail'
+        : entry.filter.matches(event);
   if (matches) hits.push(entry);
   return 1;
 }
