@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, MeshgateError } from '@meshgate/core';
 import { startDisplay, stopServer } from './display.js';
 import { createLogger } from './logger.js';
+import { registerOpsCommands } from './ops/cli-commands.js';
 import { sendEvent } from './send.js';
 import { runStart } from './start.js';
 import { validateFiles } from './validate.js';
@@ -115,6 +116,8 @@ export function buildCli(): Command {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+
+  registerOpsCommands(program);
 
   return program;
 }

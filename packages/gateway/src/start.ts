@@ -6,6 +6,7 @@ import { ConfigError, type LoadedConfig, loadConfig } from '@meshgate/core';
 import { Gateway } from './gateway.js';
 import { asCoreLogger, createLogger } from './logger.js';
 import { modelFromConfig } from './model-from-config.js';
+import { installOps, tracingFromEnv } from './ops/index.js';
 import { watchPaths } from './watch.js';
 
 export interface StartOptions {
@@ -19,7 +20,9 @@ export async function runStart(options: StartOptions): Promise<void> {
   const config = await loadConfig(options.file);
   const logger = createLogger({ level: process.env.MESHGATE_LOG_LEVEL ?? config.gateway.logging.level });
   const log = asCoreLogger(logger);
-  const gateway = new Gateway({ logger: log });
+  const tracing = tracingFromEnv(process.env, { gatewayId: config.gateway.id, logger: log });
+  const gateway = new Gateway({ logger: log, ...(tracing && { tracer: tracing.tracer }) });
+  installOps(gateway, { logger: log, adminToken: config.gateway.admin.token?.reveal(), tracing });
   const host = options.host ?? config.gateway.http.host;
   const port = options.port ?? config.gateway.http.port;
   await gateway.listen(host, port);

@@ -1,0 +1,188 @@
+/**
+ * Delivery tracing with OpenTelemetry: one CLIENT span per delivery of an event to a Trigger's
+ * subscriber, a child of the event's `traceparent` extension (the CloudEvents distributed
+ * tracing extension), and a W3C `traceparent` header on every attempt so the subscriber
+ * continues the trace. Exported over OTLP/HTTP (JSON). Without an endpoint there is no tracer
+ * at all, so the router does no tracing work.
+ *
+ * @see https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/extensions/distributed-tracing.md
+ * @see https://www.w3.org/TR/trace-context/#traceparent-header
+ * @see https://opentelemetry.io/docs/specs/otel/protocol/exporter/
+ */
+import {
+  type Context,
+  ROOT_CONTEXT,
+  type SpanContext,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  TraceFlags,
+  trace,
+} from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import {
+  ConfigError,
+  type DeliveryTracer,
+  type Logger,
+  type MeshEvent,
+  type TriggerOutcomeKind,
+} from '@meshgate/core';
+
+export interface TracingOptions {
+  /** Where spans go: the OTLP/HTTP traces URL (e.g. `http://collector:4318/v1/traces`). */
+  tracesUrl?: string;
+  /** Or a custom exporter (tests). */
+  exporter?: SpanExporter;
+  serviceName?: string;
+  /** This gateway's id, as the `meshgate.gateway.id` resource attribute. */
+  gatewayId?: string;
+  /** Extra OTLP request headers (e.g. an API key). */
+  headers?: Record<string, string>;
+  /** How often batched spans are exported (default 1000 ms). */
+  exportDelayMs?: number;
+}
+
+export interface Tracing {
+  tracer: DeliveryTracer;
+  /** Exports what is pending. */
+  flush(): Promise<void>;
+  /** Exports what is pending and stops. */
+  shutdown(): Promise<void>;
+}
+
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(?:-.*)?$/;
+
+/** The span context a W3C `traceparent` value names, or undefined when it is not a valid one. */
+export function parseTraceparent(value: unknown): SpanContext | undefined {
+  if (typeof value !== 'string') return undefined;
+  const m = TRACEPARENT.exec(value.trim().toLowerCase());
+  if (!m) return undefined;
+  const [, version, traceId, spanId, flags] = m as unknown as [string, string, string, string, string];
+  // Version ff is invalid; all-zero ids are invalid (W3C Trace Context §3.2.2).
+  if (version === 'ff' || /^0+$/.test(traceId) || /^0+$/.test(spanId)) return undefined;
+  if (version === '00' && value.trim().length !== 55) return undefined;
+  return {
+    traceId,
+    spanId,
+    traceFlags: Number.parseInt(flags, 16) & TraceFlags.SAMPLED,
+    isRemote: true,
+  };
+}
+
+export function formatTraceparent(ctx: SpanContext): string {
+  return `00-${ctx.traceId}-${ctx.spanId}-${ctx.traceFlags & TraceFlags.SAMPLED ? '01' : '00'}`;
+}
+
+/** A DeliveryTracer over an OpenTelemetry Tracer. */
+export class OtelDeliveryTracer implements DeliveryTracer {
+  constructor(private readonly tracer: Tracer) {}
+
+  startDelivery(
+    trigger: string,
+    event: MeshEvent,
+  ): { headers: Record<string, string>; end(outcome: TriggerOutcomeKind, error?: string): void } {
+    const a = event.attributes;
+    const parent = parseTraceparent(a.traceparent);
+    const context: Context = parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : ROOT_CONTEXT;
+    const span = this.tracer.startSpan(
+      `deliver ${trigger}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'messaging.system': 'meshgate',
+          'messaging.operation.type': 'send',
+          'messaging.operation.name': 'deliver',
+          'messaging.destination.name': trigger,
+          'messaging.message.id': String(a.id ?? ''),
+          'cloudevents.event_id': String(a.id ?? ''),
+          'cloudevents.event_source': String(a.source ?? ''),
+          'cloudevents.event_type': String(a.type ?? ''),
+          'cloudevents.event_spec_version': String(a.specversion ?? ''),
+          ...(a.subject !== undefined && { 'cloudevents.event_subject': String(a.subject) }),
+        },
+      },
+      context,
+    );
+    const headers: Record<string, string> = { traceparent: formatTraceparent(span.spanContext()) };
+    if (typeof a.tracestate === 'string' && a.tracestate) headers.tracestate = a.tracestate;
+    return {
+      headers,
+      end(outcome, error) {
+        span.setAttribute('meshgate.delivery.outcome', outcome);
+        if (outcome === 'delivered') span.setStatus({ code: SpanStatusCode.OK });
+        else span.setStatus({ code: SpanStatusCode.ERROR, message: error ?? outcome });
+        span.end();
+      },
+    };
+  }
+}
+
+export function createTracing(options: TracingOptions): Tracing {
+  const exporter =
+    options.exporter ??
+    new OTLPTraceExporter({
+      ...(options.tracesUrl && { url: options.tracesUrl }),
+      ...(options.headers && { headers: options.headers }),
+    });
+  const processor = new BatchSpanProcessor(exporter, {
+    scheduledDelayMillis: options.exportDelayMs ?? 1000,
+    maxQueueSize: 4096,
+  });
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: options.serviceName ?? 'meshgate',
+      [ATTR_SERVICE_VERSION]: '0.1.0',
+      ...(options.gatewayId && { 'meshgate.gateway.id': options.gatewayId }),
+    }),
+    spanProcessors: [processor],
+  });
+  return {
+    tracer: new OtelDeliveryTracer(provider.getTracer('@meshgate/gateway', '0.1.0')),
+    flush: () => provider.forceFlush(),
+    shutdown: () => provider.shutdown(),
+  };
+}
+
+/**
+ * Tracing from the standard OpenTelemetry variables: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (the
+ * full URL) or `OTEL_EXPORTER_OTLP_ENDPOINT` (+ `/v1/traces`); `OTEL_SERVICE_NAME`;
+ * `OTEL_SDK_DISABLED=true` turns it off. Returns undefined (no tracing) when no endpoint is set.
+ * Only the OTLP/HTTP JSON protocol is supported (another one asked for: a warning, JSON anyway).
+ * A malformed endpoint is a ConfigError.
+ */
+export function tracingFromEnv(
+  env: Record<string, string | undefined>,
+  options: { gatewayId?: string; logger?: Logger; endpoint?: string } = {},
+): Tracing | undefined {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return undefined;
+  const tracesUrl =
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() ||
+    tracesUrlOf(env.OTEL_EXPORTER_OTLP_ENDPOINT ?? options.endpoint);
+  if (!tracesUrl) return undefined;
+  const protocol = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL)?.trim();
+  if (protocol && protocol !== 'http/json')
+    // Collectors take JSON on the same /v1/traces path, so this is not fatal.
+    options.logger?.warn({ protocol }, 'only OTLP http/json is supported; exporting JSON');
+  try {
+    new URL(tracesUrl);
+  } catch {
+    throw new ConfigError(`OTLP endpoint ${tracesUrl} is not a URL`, [
+      { path: 'OTEL_EXPORTER_OTLP_ENDPOINT', message: 'expected a URL like http://collector:4318' },
+    ]);
+  }
+  options.logger?.info({ tracesUrl }, 'tracing deliveries to OTLP/HTTP');
+  return createTracing({
+    tracesUrl,
+    serviceName: env.OTEL_SERVICE_NAME?.trim() || 'meshgate',
+    ...(options.gatewayId && { gatewayId: options.gatewayId }),
+  });
+}
+
+function tracesUrlOf(endpoint: string | undefined): string | undefined {
+  const e = endpoint?.trim();
+  if (!e) return undefined;
+  return `${e.replace(/\/+$/, '')}/v1/traces`;
+}
