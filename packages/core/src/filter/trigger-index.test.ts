@@ -178,6 +178,24 @@ describe('TriggerIndex', () => {
     expect(index.match(makeEvent({ type: 'gwzx' }))).toEqual([]);
   });
 
+  it('evaluates only the candidates among 10,000 Triggers, not all of them', () => {
+    const index = new TriggerIndex<number>();
+    for (let i = 0; i < 10_000; i++) {
+      const spec: TriggerFilterSpec =
+        i % 10 === 9
+          ? { filters: [{ cesql: `source LIKE '/s/${i}/%' AND subject <> 'x'` }] }
+          : i % 2 === 0
+            ? { filters: [{ exact: { type: `t${i}` } }] }
+            : { filter: { attributes: { source: `/s/${i}` } } };
+      index.add(`t${i}`, compileFilter(spec), i);
+    }
+    expect(index.residualCount).toBe(0);
+    expect(index.match(makeEvent({ type: 't42', source: '/s/7' }))).toEqual([7, 42]);
+    expect(index.evaluations).toBe(2);
+    expect(index.match(makeEvent({ type: 't43', source: '/s/19/a', subject: 'y' }))).toEqual([19]);
+    expect(index.evaluations).toBe(3);
+  });
+
   it('keeps a filter it did not compile in the residual list', () => {
     const index = new TriggerIndex<string>();
     index.add('custom', { evaluate: () => 'pass', matches: () => true, spec: {} }, 'custom');
