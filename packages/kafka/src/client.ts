@@ -5,6 +5,7 @@
  */
 import {
   type Admin,
+  type ISocketFactory,
   type Consumer,
   type ConsumerConfig,
   Kafka,
@@ -39,6 +40,10 @@ export interface KafkaClientOptions {
   logger?: ConnectorLogger;
   /** How long one connection attempt may take (ms). */
   connectionTimeoutMs?: number;
+  /** How long one request may take before it is retried (ms). Default 10 s. */
+  requestTimeoutMs?: number;
+  /** Opens the TCP/TLS sockets to the brokers (a proxy, or a test that cuts the network). */
+  socketFactory?: ISocketFactory;
 }
 
 export interface ProducerOptions {
@@ -80,6 +85,8 @@ const levelName = (level: logLevel): keyof ConnectorLogger => {
   }
 };
 
+const NOISY = new Set(['Connection', 'BrokerPool']);
+
 /**
  * kafkajs logs as ERROR what a reconnecting client expects (a broker going away); those lines
  * are demoted to warn so that only the connector's own decisions are logged as errors.
@@ -88,7 +95,9 @@ function routeLogs(logger: ConnectorLogger) {
   return () =>
     ({ namespace, level, log }: LogEntry) => {
       const { message, ...extra } = log;
-      const name = level === logLevel.ERROR ? 'warn' : levelName(level);
+      // Every failed socket is logged by kafkajs as an error; while a broker is away that is a
+      // line per attempt. The source and sink log the outage once themselves.
+      const name = NOISY.has(namespace) ? 'debug' : level === logLevel.ERROR ? 'warn' : levelName(level);
       logger[name]({ kafkajs: namespace, ...extra }, message);
     };
 }
@@ -101,7 +110,11 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     brokers: [...options.brokers],
     ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
     ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
+    ...(options.socketFactory === undefined ? {} : { socketFactory: options.socketFactory }),
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
+    // kafkajs' 30 s default, times its retries, would keep a sink's caller waiting minutes on a
+    // silent network; 10 s is still far above a healthy acks=all round trip.
+    requestTimeout: options.requestTimeoutMs ?? 10_000,
     logLevel: logLevel.INFO,
     logCreator: routeLogs(logger),
     // Retries inside one request; reconnecting after that is the source/sink's job.
@@ -130,8 +143,8 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
         // The consumer restarts itself after a crash (broker gone); the source only watches.
         retry: {
           initialRetryTime: 300,
-          retries: 8,
-          maxRetryTime: 10_000,
+          retries: 5,
+          maxRetryTime: 5_000,
           restartOnFailure: async () => true,
         },
       };
