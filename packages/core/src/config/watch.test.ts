@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConfigError } from '../errors.js';
 import { type ConfigDiff, type ConfigWatcher, type LoadedConfig, loadConfig, watchConfig } from './index.js';
@@ -8,6 +8,16 @@ import { type ConfigDiff, type ConfigWatcher, type LoadedConfig, loadConfig, wat
 const broker = 'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata: {name: b}\n';
 const trigger = (name: string) =>
   `---\napiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata: {name: ${name}}\nspec: {broker: b, subscriber: {uri: "http://127.0.0.1:1/"}}\n`;
+
+/**
+ * Replaces a file in one step (write aside, rename over), so that a reload can never read it
+ * half-written however slow the machine is.
+ */
+async function replaceFile(path: string, text: string): Promise<void> {
+  const aside = join(dirname(path), `.${basename(path)}.tmp`);
+  await writeFile(aside, text);
+  await rename(aside, path);
+}
 
 /** Collects what the watcher reports; `next()` waits for the next report. */
 function recorder() {
@@ -49,14 +59,14 @@ describe('watchConfig', () => {
     const rec = recorder();
     watcher = watchConfig([dir], rec.handlers, { initial, debounceMs: 50 });
 
-    await writeFile(file, broker + trigger('one') + trigger('two'));
+    await replaceFile(file, broker + trigger('one') + trigger('two'));
     const added = await rec.next();
     if (!('config' in added)) throw added.error;
     expect(added.diff.triggers.added.map((t) => t.metadata.name)).toEqual(['two']);
     expect(added.diff.triggers.unchanged.map((t) => t.metadata.name)).toEqual(['one']);
     expect(watcher.current()).toBe(added.config);
 
-    await writeFile(file, `${broker}${trigger('one')}---\nkind: Nope\n`);
+    await replaceFile(file, `${broker}${trigger('one')}---\nkind: Nope\n`);
     const bad = await rec.next();
     expect('error' in bad && bad.error.message).toContain("unknown kind 'Nope'");
     expect(watcher.current()).toBe(added.config);
@@ -80,7 +90,7 @@ describe('watchConfig', () => {
     expect(first.diff.brokers.added).toHaveLength(1);
 
     await writeFile(join(dir, 'other.yaml'), 'not: [watched');
-    await writeFile(file, broker + trigger('t'));
+    await replaceFile(file, broker + trigger('t'));
     const second = await rec.next();
     if (!('config' in second)) throw second.error;
     expect(second.config.triggers.map((t) => t.metadata.name)).toEqual(['t']);
