@@ -52,6 +52,7 @@ export class KafkaSink implements Sink {
   private readonly admin: Admin;
   private connecting: Promise<void> | undefined;
   private topicChecked = false;
+  private checking: Promise<void> | undefined;
   private queue: Pending[] = [];
   private flushing = false;
   private closed = false;
@@ -87,17 +88,27 @@ export class KafkaSink implements Sink {
     this.state = { state: 'ready' };
   }
 
-  /** Topic auto-creation is off: refuse clearly instead of waiting out kafkajs' metadata retries. */
-  private async checkTopic(): Promise<void> {
-    if (this.topicChecked) return;
-    let topics: string[];
-    try {
-      topics = await this.admin.listTopics();
-    } catch (err) {
-      throw toKafkaError(err, `KafkaSink '${this.name}' listing topics`, this.topic);
-    }
-    if (!topics.includes(this.topic)) throw unknownTopicError(this.topic);
-    this.topicChecked = true;
+  /**
+   * Topic auto-creation is off: refuse clearly instead of waiting out kafkajs' metadata retries.
+   * Concurrent first sends share one check.
+   */
+  private checkTopic(): Promise<void> {
+    if (this.topicChecked) return Promise.resolve();
+    this.checking ??= this.admin
+      .listTopics()
+      .then(
+        (topics) => {
+          if (!topics.includes(this.topic)) throw unknownTopicError(this.topic);
+          this.topicChecked = true;
+        },
+        (err: unknown) => {
+          throw toKafkaError(err, `KafkaSink '${this.name}' listing topics`, this.topic);
+        },
+      )
+      .finally(() => {
+        this.checking = undefined;
+      });
+    return this.checking;
   }
 
   async send(event: MeshEvent): Promise<void> {
