@@ -59,22 +59,33 @@ const EVENT_FORBIDDEN: IngressRefusal = {
 };
 
 export class SecurityGuard implements IngressGuard {
-  private readonly tokens: StaticTokens | undefined;
-  private readonly jwt: JwtVerifier | undefined;
-  private readonly policies: CompiledPolicy[];
-  private readonly defaultMode: DefaultMode;
-  readonly limits: IngressLimits;
-  private readonly perAddressable: RateLimiter | undefined;
-  private readonly perSender: RateLimiter | undefined;
-  private readonly logger: Logger;
+  private tokens: StaticTokens | undefined;
+  private jwt: JwtVerifier | undefined;
+  private policies: CompiledPolicy[] = [];
+  private defaultMode: DefaultMode = 'allow-all';
+  limits: IngressLimits = DEFAULT_LIMITS;
+  private perAddressable: RateLimiter | undefined;
+  private perSender: RateLimiter | undefined;
+  private logger: Logger = silentLogger;
   /** Filters a request's events must pass, set by `admit` for `checkEvents`. */
   private readonly pending = new WeakMap<IncomingMessage, CompiledPolicy[]>();
 
   /** @throws ConfigError when a setting is invalid (duplicate token, bad filter, no JWT keys). */
   constructor(options: SecurityOptions = {}) {
-    this.tokens = options.tokens && options.tokens.length > 0 ? new StaticTokens(options.tokens) : undefined;
-    this.jwt = options.jwt ? new JwtVerifier(options.jwt) : undefined;
-    this.policies = compilePolicies(options.policies ?? []);
+    this.configure(options);
+  }
+
+  /**
+   * Replaces every setting at once (a configuration reload); rate-limit buckets start afresh.
+   * @throws ConfigError when a setting is invalid; the running settings then stay.
+   */
+  configure(options: SecurityOptions): void {
+    const tokens = options.tokens && options.tokens.length > 0 ? new StaticTokens(options.tokens) : undefined;
+    const jwt = options.jwt ? new JwtVerifier(options.jwt) : undefined;
+    const policies = compilePolicies(options.policies ?? []);
+    this.tokens = tokens;
+    this.jwt = jwt;
+    this.policies = policies;
     this.defaultMode = options.defaultMode ?? 'allow-all';
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.perAddressable = options.rateLimits?.perAddressable
@@ -83,7 +94,7 @@ export class SecurityGuard implements IngressGuard {
     this.perSender = options.rateLimits?.perSender
       ? new RateLimiter(options.rateLimits.perSender)
       : undefined;
-    this.logger = options.logger ?? silentLogger;
+    if (options.logger) this.logger = options.logger;
   }
 
   /** True when anyone may send anywhere without credentials (no policy, default allow-all). */

@@ -13,3 +13,4 @@ export { type CompiledPolicy, compilePolicies, type PolicySpec, type Principal }
 export { RateLimiter, type RateSpec } from './rate-limit.js';
 export { DEFAULT_SLOW_CLIENT_LIMITS, limitSlowClients, type SlowClientLimits } from './slow-clients.js';
 export { type StaticToken, StaticTokens } from './tokens.js';
+export { egressOptions, type SecuritySettings, securityOptions, slowClientLimits } from './from-config.js';

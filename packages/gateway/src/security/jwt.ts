@@ -35,6 +35,8 @@ export interface JwtOptions {
   clockToleranceSeconds?: number;
   /** How long a JWKS fetched from `jwksUrl` is used before it is refetched. Default 10 min. */
   jwksCacheSeconds?: number;
+  /** Remember verified tokens until they expire (at most a minute). Default true. */
+  cacheVerified?: boolean;
 }
 
 export const DEFAULT_AUDIENCE_PREFIX = 'eventing.knative.dev';
@@ -117,6 +119,7 @@ export class JwtVerifier {
       });
       const subject = typeof payload.sub === 'string' ? payload.sub : '';
       const exp = (payload.exp as number) * 1000;
+      if (this.options.cacheVerified === false) return { subject };
       if (this.verified.size >= VERIFIED_CACHE_LIMIT) this.verified.clear();
       this.verified.set(cacheKey, { subject, until: Math.min(exp, now + VERIFIED_CACHE_MS) });
       return { subject };

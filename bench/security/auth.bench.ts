@@ -1,0 +1,117 @@
+/**
+ * Ingress throughput with JWT verification on (keys from a file, verified tokens cached) against
+ * the same gateway with auth off; also JWT verification on every request (cache off), to show
+ * what the cache saves. Target: auth on >= 90% of auth off.
+ *
+ *   npx tsx bench/security/auth.bench.ts [--quick]
+ *
+ * Each configuration runs in its own gateway process (auth-gateway.ts); rounds are interleaved
+ * (off, jwt, jwt-nocache, off, ...) and the median of each is reported. Keep it short: the
+ * machine is shared.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+if (!process.execArgv.some((a) => a.includes('meshgate-source'))) {
+  const r = spawnSync(
+    process.execPath,
+    ['--conditions=meshgate-source', ...process.execArgv, ...process.argv.slice(1)],
+    { stdio: 'inherit' },
+  );
+  process.exit(r.status ?? 1);
+}
+
+const { exportJWK, generateKeyPair, SignJWT } = await import('jose');
+const { closedLoop, eventHeaders, repoRoot, table } = await import('../support/bench-kit.js');
+
+const quick = process.argv.includes('--quick');
+const ROUNDS = quick ? 1 : 3;
+const DURATION_MS = quick ? 2000 : 4000;
+const CONCURRENCY = 32;
+
+const { publicKey, privateKey } = await generateKeyPair('ES256');
+const keysFile = join(tmpdir(), `meshgate-bench-jwks-${process.pid}.json`);
+writeFileSync(
+  keysFile,
+  JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'b1', alg: 'ES256' }] }),
+);
+const token = await new SignJWT({ sub: 'system:serviceaccount:bench:sender' })
+  .setProtectedHeader({ alg: 'ES256', kid: 'b1' })
+  .setIssuer('https://issuer.bench')
+  .setAudience('eventing.knative.dev/broker/bench/default')
+  .setIssuedAt()
+  .setExpirationTime('1h')
+  .sign(privateKey);
+
+async function startGateway(auth: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=meshgate-source', '--import', 'tsx', 'bench/security/auth-gateway.ts'],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, AUTH: auth, KEYS_FILE: keysFile },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const port = await new Promise<string>((resolve, reject) => {
+    lines.on('line', (l) => {
+      const m = /listening (\d+)/.exec(l);
+      if (m) resolve(m[1] as string);
+    });
+    child.once('exit', (code) => reject(new Error(`auth-gateway exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}/bench/default`, child };
+}
+
+const modes = ['off', 'jwt', 'jwt-nocache'] as const;
+const gateways = new Map<string, { url: string; child: ChildProcess }>();
+for (const m of modes) gateways.set(m, await startGateway(m));
+const rates = new Map<string, number[]>(modes.map((m) => [m, []]));
+const headers = (auth: string) => () => {
+  const h = eventHeaders();
+  if (auth !== 'off') h.authorization = `Bearer ${token}`;
+  return h;
+};
+try {
+  // Warm-up: JIT, keep-alive pools, the JWKS and the token cache.
+  for (const m of modes)
+    await closedLoop((gateways.get(m) as { url: string }).url, CONCURRENCY, 1000, headers(m));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const m of modes) {
+      const r = await closedLoop(
+        (gateways.get(m) as { url: string }).url,
+        CONCURRENCY,
+        DURATION_MS,
+        headers(m),
+      );
+      if (r.refused > 0) throw new Error(`${m}: ${r.refused} requests refused`);
+      rates.get(m)?.push(r.rate);
+    }
+  }
+} finally {
+  for (const g of gateways.values()) g.child.kill('SIGKILL');
+}
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] as number;
+const off = median(rates.get('off') ?? []);
+console.log(
+  table(
+    ['ingress', 'events/s (median)', 'vs auth off'],
+    modes.map((m) => {
+      const r = median(rates.get(m) ?? []);
+      return [
+        m === 'off'
+          ? 'auth off'
+          : m === 'jwt'
+            ? 'JWT, verified tokens cached'
+            : 'JWT, verified every request',
+        Math.round(r),
+        `${((r / off) * 100).toFixed(1)}%`,
+      ];
+    }),
+  ),
+);
+console.log(`(${ROUNDS} interleaved rounds of ${DURATION_MS} ms, ${CONCURRENCY} in flight, ES256)`);
