@@ -17,7 +17,10 @@ import {
   type Logger,
   Router,
   type RouterObserver,
+  type TriggerFilterSpec,
 } from '@meshgate/core';
+import { Federation, INTEREST_PATH } from './federation.js';
+import { sendError, sendJson } from './http/respond.js';
 import { LocalFirstSender } from './local-sender.js';
 import { HttpAddressableSender } from '@meshgate/knative';
 import type { Addressable, IngressGuard } from './http/addressables.js';
@@ -69,6 +72,7 @@ export class Gateway {
   private model: GatewayModel | undefined;
   private readonly observers: RouterObserver[] = [];
   private readonly routes: RouteHandler[] = [];
+  private federation: Federation | undefined;
 
   constructor(private readonly options: GatewayOptions) {
     this.sender = new LocalFirstSender(this.http, { addressable: (ns, name) => this.addressable(ns, name) });
@@ -126,8 +130,26 @@ export class Gateway {
       registry: this.metrics.registry,
       logger: this.options.logger,
       readiness: () => this.readiness(),
-      routes: this.routes,
-      ...(this.options.guard && { guard: this.options.guard }),
+      routes: [(req, res, path) => this.federationRoute(req, res, path), ...this.routes],
+      guard: {
+        // A request that claims to come from a peer must prove it, whatever else is configured.
+        admit: (req, target) => {
+          if (this.federation?.peerOf(req) === false) {
+            this.options.logger.warn(
+              { claimed: req.headers['meshgate-peer'], target: target.key },
+              'peer request refused: unknown peer or bad token',
+            );
+            return {
+              status: 401,
+              code: 'UNAUTHENTICATED',
+              message: 'peer credentials missing or invalid',
+              headers: { 'www-authenticate': 'Bearer' },
+            };
+          }
+          return this.options.guard?.admit(req, target);
+        },
+        checkEvents: (req, target, events) => this.options.guard?.checkEvents?.(req, target, events),
+      },
       kyma: {
         maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
         accept: (events) => {
@@ -162,6 +184,7 @@ export class Gateway {
   async apply(model: GatewayModel, config?: LoadedConfig): Promise<void> {
     await this.router.reconcile({ brokers: model.brokers, triggers: model.triggers });
     this.model = model;
+    await this.applyFederation(model);
     if (config && this.options.connectors) {
       await this.options.connectors.apply(config, {
         selfUrl: this.url,
@@ -171,6 +194,52 @@ export class Gateway {
     }
   }
 
+  private async applyFederation(model: GatewayModel): Promise<void> {
+    if (!model.federation) {
+      await this.federation?.close();
+      this.federation = undefined;
+      return;
+    }
+    const filters = new Map<string, TriggerFilterSpec[]>();
+    for (const t of model.triggers) {
+      const key = brokerKey(t.namespace, t.broker);
+      filters.set(key, [...(filters.get(key) ?? []), t.filter]);
+    }
+    this.federation ??= new Federation(model.federation, {
+      sender: this.http,
+      router: this.router,
+      logger: this.options.logger,
+    });
+    await this.federation.apply(model.federation, filters);
+  }
+
+  private async federationRoute(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
+    if (path === INTEREST_PATH && req.method === 'POST') {
+      if (!this.federation) {
+        req.resume();
+        sendError(res, 404, 'NOT_FOUND', 'this gateway has no federation configured');
+      } else {
+        await this.federation.handleAnnouncement(req, res);
+      }
+      return true;
+    }
+    if (path === '/api/v1/peers' && req.method === 'GET') {
+      sendJson(res, 200, {
+        id: this.model?.federation?.id,
+        items: this.federation?.peers() ?? [],
+        received: this.federation?.node.received,
+        dedup: this.federation?.node.dedup.counters,
+      });
+      return true;
+    }
+    return false;
+  }
+
+  /** Federation state (peers, counters), when this gateway federates. */
+  get federationState(): Federation | undefined {
+    return this.federation;
+  }
+
   private addressable(namespace: string, name: string): Addressable | undefined {
     const broker = this.router.broker(namespace, name);
     if (!broker) return this.options.connectors?.sink(namespace, name);
@@ -178,7 +247,14 @@ export class Gateway {
       kind: 'broker',
       key: brokerKey(namespace, name),
       maxBodyBytes: broker.maxBodyBytes,
-      accept: (events) => this.router.ingest(namespace, name, events),
+      accept: (events, from) => {
+        const federation = this.federation;
+        if (federation?.isFederated(namespace, name)) {
+          const peer = from ? federation.peerOf(from) : undefined;
+          return federation.ingest(namespace, name, events, peer || undefined);
+        }
+        return this.router.ingest(namespace, name, events);
+      },
       reject: (reason) => {
         broker.reject(reason);
         this.metrics.observer.rejected?.(broker.key, reason, 1);
@@ -208,6 +284,7 @@ export class Gateway {
         server.closeIdleConnections();
       });
     }
+    await this.federation?.close();
     await this.router.close();
     await this.options.connectors?.close();
     await this.http.close();

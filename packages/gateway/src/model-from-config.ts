@@ -68,12 +68,27 @@ export function modelFromConfig(config: LoadedConfig, ctx: ModelContext): Gatewa
     return def;
   });
 
-  return {
+  const federatedBrokers = config.brokers
+    .filter((b) => b.settings.federated)
+    .map((b) => `${b.metadata.namespace}/${b.metadata.name}`);
+  const model: GatewayModel = {
     id: config.gateway.id,
     http: { host: config.gateway.http.host, port: config.gateway.http.port },
     brokers,
     triggers,
   };
+  if (config.peers.length > 0 || federatedBrokers.length > 0) {
+    model.federation = {
+      id: config.gateway.id,
+      brokers: federatedBrokers,
+      peers: config.peers.map((p) => ({
+        id: p.metadata.name,
+        url: p.spec.url,
+        ...(p.spec.token && { token: p.spec.token.reveal() }),
+      })),
+    };
+  }
+  return model;
 }
 
 /** A dead-letter `ref` becomes a `uri`, so the delivery engine only ever sees URLs. */

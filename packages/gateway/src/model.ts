@@ -12,4 +12,14 @@ export interface GatewayModel {
   triggers: TriggerDefinition[];
   /** Kyma legacy ingress target broker, when configured. */
   kyma?: { namespace: string; broker: string };
+  /** Peers and federated Brokers; absent when this gateway federates nothing. */
+  federation?: FederationModel;
+}
+
+export interface FederationModel {
+  /** This gateway's id: what peers call it (their Peer's metadata.name). */
+  id: string;
+  peers: { id: string; url: string; token?: string }[];
+  /** `<namespace>/<name>` of the Brokers shared with the peers. */
+  brokers: string[];
 }

@@ -9,7 +9,7 @@ export interface Addressable {
   key: string;
   maxBodyBytes: number;
   /** Resolves once the events are safe (in the Broker's channel, or acknowledged by the middleware). */
-  accept(events: readonly MeshEvent[]): Promise<void>;
+  accept(events: readonly MeshEvent[], from?: import('node:http').IncomingMessage): Promise<void>;
   /** Counts a refused request by reason (for the admin API and metrics). */
   reject?(reason: string): void;
 }

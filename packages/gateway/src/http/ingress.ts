@@ -51,7 +51,7 @@ export async function handleIngress(
     const { events } = decodeHttpRequest(req.headers, body);
     const denied = guard?.checkEvents?.(req, who, events);
     if (denied) return refuse(req, res, denied, target.reject);
-    await target.accept(events);
+    await target.accept(events, req);
     sendEmpty(res, 202);
   } catch (err) {
     const status = sendFailure(res, err);

@@ -1,0 +1,232 @@
+/**
+ * Federation for one gateway node: wires @meshgate/core's FederationNode (interest table,
+ * dedup, route rules, forwarder) to HTTP and to the federated Brokers' channels.
+ *
+ * - Events to a peer go to the peer's ordinary Broker ingress, `POST <peer>/<ns>/<broker>`,
+ *   with `Authorization: Bearer <shared token>` and `meshgate-peer: <our id>`.
+ * - A request that names a peer must carry that Peer's token (401 otherwise); its events pass
+ *   `admit` (dedup, loop and hop checks) before they enter the Broker unchanged.
+ * - Interest announcements: `POST /_meshgate/v1/interest` (same authentication).
+ * - Each federated Broker has a forwarding subscription on its channel (its own progress, like a
+ *   Trigger without a filter): an event is acked once every interested peer has it, and nacked
+ *   while a peer is unreachable, so it waits in the channel (across restarts when durable).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import {
+  Announcer,
+  type AddressableSender,
+  type ChannelSubscription,
+  type Delivery,
+  FederationNode,
+  type Logger,
+  type MeshEvent,
+  type Router,
+  resolveDeliveryPolicy,
+  type TriggerFilterSpec,
+  withoutTargets,
+} from '@meshgate/core';
+import { readBody } from './http/body.js';
+import { sendError, sendFailure, sendJson } from './http/respond.js';
+import type { FederationModel } from './model.js';
+
+export const PEER_HEADER = 'meshgate-peer';
+export const INTEREST_PATH = '/_meshgate/v1/interest';
+
+/** How long a forwarding subscription waits before handing a not-yet-forwarded event out again. */
+const REDELIVERY_DELAY_MS = 2_000;
+
+export class Federation {
+  readonly node: FederationNode;
+  private readonly announcer: Announcer;
+  private readonly subscriptions = new Map<string, ChannelSubscription>();
+  private model: FederationModel;
+
+  constructor(
+    model: FederationModel,
+    private readonly deps: { sender: AddressableSender; router: Router; logger: Logger },
+  ) {
+    this.model = model;
+    this.node = new FederationNode({
+      gatewayId: model.id,
+      sender: deps.sender,
+      // A few quick retries per attempt; after that the event is nacked and waits in the channel.
+      policy: resolveDeliveryPolicy({
+        retry: 3,
+        backoffPolicy: 'exponential',
+        backoffDelay: 'PT0.2S',
+        timeout: 'PT10S',
+      }),
+      peers: this.links(model),
+    });
+    this.announcer = new Announcer({
+      table: this.node.table,
+      peers: model.peers.map((p) => p.id),
+      send: (peer, announcement) => this.sendAnnouncement(peer, announcement),
+      onError: (peer, err) =>
+        deps.logger.warn(
+          { peer, err: (err as Error).message },
+          'interest announcement to peer failed; will retry',
+        ),
+    });
+    this.announcer.start();
+  }
+
+  private links(model: FederationModel) {
+    return model.peers.map((p) => ({
+      id: p.id,
+      url: p.url,
+      ...(p.token !== undefined && { token: p.token }),
+      headers: { [PEER_HEADER]: model.id },
+    }));
+  }
+
+  /** Applies a new model: peers, federated Brokers, and the local Triggers' interest. */
+  async apply(model: FederationModel, triggerFilters: Map<string, TriggerFilterSpec[]>): Promise<void> {
+    this.model = model;
+    this.node.forwarder.setPeers(this.links(model));
+    this.announcer.setPeers(model.peers.map((p) => p.id));
+    const interest = model.brokers.map((key) => {
+      const [namespace, name] = key.split('/') as [string, string];
+      return { namespace, name, filters: triggerFilters.get(key) ?? [] };
+    });
+    if (this.node.table.setLocalInterest(interest)) this.announcer.changed();
+    // Forwarding subscriptions: one per federated Broker whose channel exists.
+    for (const [key, sub] of this.subscriptions) {
+      if (!model.brokers.includes(key)) {
+        await sub.close();
+        this.subscriptions.delete(key);
+      }
+    }
+    for (const key of model.brokers) {
+      const [namespace, name] = key.split('/') as [string, string];
+      const broker = this.deps.router.broker(namespace, name);
+      const existing = this.subscriptions.get(key);
+      if (!broker || (existing && this.channelOf.get(key) === broker.channel)) continue;
+      await existing?.close();
+      const sub = await broker.channel.subscribe(
+        { name: `${namespace}.${name}.meshgate-federation`, maxInFlight: 64 },
+        (d) => this.forward(key, d),
+      );
+      this.subscriptions.set(key, sub);
+      this.channelOf.set(key, broker.channel);
+    }
+  }
+
+  private readonly channelOf = new Map<string, unknown>();
+
+  private forward(key: string, delivery: Delivery): void {
+    this.node.forward(key, delivery.event).then(
+      (result) => {
+        if (result.ok || !result.retriable) delivery.ack();
+        else delivery.nack(new Error('a peer did not take the event yet'), REDELIVERY_DELAY_MS);
+      },
+      (err: unknown) => delivery.nack(err as Error, REDELIVERY_DELAY_MS),
+    );
+  }
+
+  /** The peer a request says it comes from, after checking its token; `false` when the claim fails. */
+  peerOf(req: IncomingMessage): string | undefined | false {
+    const claimed = req.headers[PEER_HEADER];
+    if (typeof claimed !== 'string') return undefined;
+    const peer = this.model.peers.find((p) => p.id === claimed);
+    if (!peer) return false;
+    if (peer.token === undefined) return peer.id;
+    const auth = req.headers.authorization ?? '';
+    const given = Buffer.from(auth.startsWith('Bearer ') ? auth.slice(7) : '');
+    const expected = Buffer.from(peer.token);
+    return given.length === expected.length && timingSafeEqual(given, expected) ? peer.id : false;
+  }
+
+  /**
+   * Accepts events into a federated Broker: from a peer through `admit` (duplicates, loops and
+   * hop-limit overruns are answered 202 and dropped), from anyone else as published here.
+   */
+  async ingest(
+    namespace: string,
+    name: string,
+    events: readonly MeshEvent[],
+    peer: string | undefined,
+  ): Promise<void> {
+    const key = `${namespace}/${name}`;
+    if (peer === undefined) {
+      await this.deps.router.ingest(namespace, name, events.map(withoutTargets));
+      return;
+    }
+    const admitted: MeshEvent[] = [];
+    for (const e of events) {
+      const verdict = this.node.admit(key, e);
+      if (verdict === 'accept') admitted.push(e);
+      else if (verdict !== 'duplicate')
+        this.deps.logger.debug({ peer, broker: key, id: e.attributes.id, verdict }, 'peer event dropped');
+    }
+    if (admitted.length === 0) return;
+    try {
+      await this.deps.router.ingest(namespace, name, admitted);
+    } catch (err) {
+      for (const e of admitted) this.node.release(key, e);
+      throw err;
+    }
+  }
+
+  isFederated(namespace: string, name: string): boolean {
+    return this.model.brokers.includes(`${namespace}/${name}`);
+  }
+
+  /** `POST /_meshgate/v1/interest`: a peer's interest announcement. */
+  async handleAnnouncement(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const peer = this.peerOf(req);
+    if (!peer) {
+      req.resume();
+      this.deps.logger.warn(
+        { claimed: req.headers[PEER_HEADER] },
+        'interest announcement refused: unknown peer or bad token',
+      );
+      return sendError(res, 401, 'UNAUTHENTICATED', 'peer credentials missing or invalid', {
+        'www-authenticate': 'Bearer',
+      });
+    }
+    try {
+      const body = JSON.parse((await readBody(req, 4 * 1024 * 1024)).toString('utf8')) as unknown;
+      const result = this.node.table.applyAnnouncement(body, peer);
+      if (result.changed) this.announcer.changed();
+      sendJson(res, 200, { applied: result.applied, refusedPaths: result.refusedPaths });
+    } catch (err) {
+      if (err instanceof SyntaxError)
+        return sendError(res, 400, 'EVENT_INVALID', `announcement is not JSON: ${err.message}`);
+      sendFailure(res, err);
+    }
+  }
+
+  private async sendAnnouncement(peerId: string, announcement: unknown): Promise<void> {
+    const peer = this.model.peers.find((p) => p.id === peerId);
+    if (!peer) return;
+    const res = await fetch(new URL(INTEREST_PATH, peer.url), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        [PEER_HEADER]: this.model.id,
+        ...(peer.token !== undefined && { authorization: `Bearer ${peer.token}` }),
+      },
+      body: JSON.stringify(announcement),
+      signal: AbortSignal.timeout(10_000),
+    });
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`peer ${peerId} answered ${res.status} to an interest announcement`);
+  }
+
+  /** Peers with their counters, for the admin API and metrics. */
+  peers() {
+    return this.model.peers.map((p) => ({
+      id: p.id,
+      url: p.url,
+      counters: this.node.forwarder.counters(p.id),
+    }));
+  }
+
+  async close(): Promise<void> {
+    this.announcer.stop();
+    for (const sub of this.subscriptions.values()) await sub.close();
+    this.subscriptions.clear();
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Federation with real gateway processes: a federated Broker shared by east and west, interest
+ * routing (only events some remote Trigger can match cross the link), peer authentication.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { postEvent } from './support/gateway.js';
+import { freePort } from './support/ports.js';
+import { startMeshgate, startSubscriber } from './support/processes.js';
+
+function gatewayConfig(id: string, peers: { id: string; url: string }[], triggers: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `meshgate-${id}-`));
+  const file = join(dir, 'gateway.yaml');
+  writeFileSync(
+    file,
+    `apiVersion: meshgate.io/v1alpha1
+kind: Gateway
+metadata: { name: ${id} }
+spec: { id: ${id} }
+---
+apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata:
+  name: default
+  namespace: mesh
+  annotations: { meshgate.io/federated: "true" }
+${peers
+  .map(
+    (p) => `---
+apiVersion: meshgate.io/v1alpha1
+kind: Peer
+metadata: { name: ${p.id} }
+spec:
+  url: ${p.url}
+  token: { valueFrom: { env: MESH_TOKEN } }
+`,
+  )
+  .join('')}${triggers}`,
+  );
+  return file;
+}
+
+const trigger = (name: string, url: string, type: string) => `---
+apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata: { name: ${name}, namespace: mesh }
+spec:
+  broker: default
+  filter: { attributes: { type: ${type} } }
+  subscriber: { uri: ${url} }
+`;
+
+async function peersOf(url: string) {
+  return (await (await fetch(`${url}/api/v1/peers`)).json()) as {
+    items: { id: string; counters: { forwarded: number; filteredOut: number } }[];
+    received: Record<string, number>;
+  };
+}
+
+describe('federation between gateway processes', () => {
+  it('delivers events published at east to a matching Trigger at west; only those cross the link', async () => {
+    const sink = await startSubscriber();
+    const [eastPort, westPort] = [await freePort(), await freePort()];
+    const east = `http://127.0.0.1:${eastPort}`;
+    const west = `http://127.0.0.1:${westPort}`;
+    const env = { MESH_TOKEN: 'shared-secret-1' };
+    const westGw = startMeshgate(
+      [
+        'start',
+        '-f',
+        gatewayConfig('west', [{ id: 'east', url: east }], trigger('orders', sink.url, 'order.created')),
+        '--port',
+        String(westPort),
+      ],
+      env,
+    );
+    const eastGw = startMeshgate(
+      ['start', '-f', gatewayConfig('east', [{ id: 'west', url: west }], ''), '--port', String(eastPort)],
+      env,
+    );
+    await westGw.waitFor(/meshgate started/);
+    await eastGw.waitFor(/meshgate started/);
+    // East learns west's interest from its announcement.
+    await expect.poll(async () => (await fetch(`${east}/api/v1/peers`)).ok, { timeout: 10_000 }).toBe(true);
+    await new Promise((r) => setTimeout(r, 500));
+
+    for (let i = 0; i < 100; i++) {
+      const type = i % 10 === 0 ? 'order.created' : 'page.viewed';
+      expect((await postEvent(`${east}/mesh/default`, { type, id: `e${i}`, source: '/shop' })).status).toBe(
+        202,
+      );
+    }
+    await expect.poll(() => sink.requests().length, { timeout: 15_000 }).toBe(10);
+    expect(new Set(sink.requests().map((r) => r.headers['ce-id'])).size).toBe(10);
+    const counters = (await peersOf(east)).items.find((p) => p.id === 'west')?.counters;
+    expect(counters?.forwarded).toBe(10);
+    expect(counters?.filteredOut).toBe(90);
+
+    // A request that claims to be a peer with a wrong token is refused with 401.
+    const forged = await fetch(`${west}/mesh/default`, {
+      method: 'POST',
+      headers: {
+        'meshgate-peer': 'east',
+        authorization: 'Bearer wrong',
+        'ce-specversion': '1.0',
+        'ce-id': 'x',
+        'ce-source': '/s',
+        'ce-type': 'order.created',
+      },
+    });
+    expect(forged.status).toBe(401);
+    await eastGw.stop();
+    await westGw.stop();
+  });
+});
