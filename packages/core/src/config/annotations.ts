@@ -40,7 +40,7 @@ export function parseAnnotations(
   const parsed: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(annotations ?? {})) {
     const path = ['metadata', field, key];
-    const schema = known[key];
+    const schema = Object.hasOwn(known, key) ? known[key] : undefined;
     if (schema === undefined) {
       if (field === 'annotations' && key.startsWith(MESHGATE_ANNOTATION_PREFIX)) {
         const names = Object.keys(known).filter((k) => k.startsWith(MESHGATE_ANNOTATION_PREFIX));

@@ -145,6 +145,13 @@ describe('configuration errors', () => {
     expect(issues('apiVersion: v1\nkind: List\n')[0]).toMatchObject({ path: 'items' });
   });
 
+  it('keys named like Object.prototype members are plain unknown keys', () => {
+    const found = issues(
+      'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: b\n  annotations: {constructor: x, toString: y}\nspec: {constructor: 1, __proto__: 2}\n',
+    );
+    expect(found.map((i) => i.path)).toEqual(['spec.constructor', 'spec.__proto__']);
+  });
+
   it('a wrong type names what was expected', () => {
     expect(
       issues(

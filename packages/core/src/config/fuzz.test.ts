@@ -47,6 +47,10 @@ const words = fc.constantFrom(
   'subscriber',
   'kafka',
   'meshgate.io/buffer-size',
+  'constructor',
+  'toString',
+  '__proto__',
+  'items',
 );
 const value: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) => ({
   v: fc.oneof(

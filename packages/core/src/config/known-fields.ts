@@ -40,7 +40,8 @@ function objectsAt(schema: z.ZodType, path: readonly PropertyKey[], depth = 0): 
       return (def.options ?? []).flatMap((o) => objectsAt(o, path, depth + 1));
     case 'object': {
       if (path.length === 0) return [def];
-      const next = def.shape?.[String(path[0])];
+      const key = String(path[0]);
+      const next = def.shape && Object.hasOwn(def.shape, key) ? def.shape[key] : undefined;
       return next ? objectsAt(next, path.slice(1), depth + 1) : [];
     }
     case 'array':
