@@ -1,6 +1,13 @@
 import { makeEvent } from '@meshgate/core';
 import { describe, expect, it } from 'vitest';
-import { eventToRecord, type IncomingRecord, type OutgoingRecord, recordToEvent } from './binding.js';
+import {
+  eventToRecord,
+  type IncomingRecord,
+  isCloudEventRecord,
+  kafkaBinding,
+  type OutgoingRecord,
+  recordToEvent,
+} from './binding.js';
 
 const wrap = { namespace: 'default', name: 'orders-source' };
 
@@ -115,5 +122,13 @@ describe('Kafka binding', () => {
     expect(out.value).toBeNull();
     const back = recordToEvent(asRead(out), wrap);
     expect(back.event.data).toBeUndefined();
+  });
+
+  it('tells CloudEvent records from plain ones, as one binding object', () => {
+    const event = makeEvent(base, 'x');
+    expect(isCloudEventRecord(asRead(kafkaBinding.binary(event)))).toBe(true);
+    expect(isCloudEventRecord(asRead(kafkaBinding.structured(event)))).toBe(true);
+    expect(kafkaBinding.isEvent({ headers: { 'x-app': Buffer.from('1') } })).toBe(false);
+    expect(kafkaBinding.toEvent(asRead(kafkaBinding.structured(event)), wrap).event.attributes).toEqual(base);
   });
 });

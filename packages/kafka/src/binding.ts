@@ -228,3 +228,21 @@ function toHeaderInput(headers: IHeaders): HeaderInput {
   }
   return out;
 }
+
+/** True when a record carries a CloudEvent in either mode (it may still be an invalid one). */
+export function isCloudEventRecord(record: Pick<IncomingRecord, 'headers'>): boolean {
+  const headers = record.headers ?? {};
+  const ct = headerString(headers, CONTENT_TYPE_HEADER);
+  if (ct !== undefined && mediaType(ct).startsWith('application/cloudevents')) return true;
+  return Object.keys(headers).some((k) => k.toLowerCase() === `${HEADER_PREFIX}specversion`);
+}
+
+/** The binding as one object, in the shape of the CloudEvents SDK's bindings. */
+export const kafkaBinding = {
+  binary: (event: MeshEvent, keyFromPartitionKey = false): OutgoingRecord =>
+    eventToRecord(event, { mode: 'binary', keyFromPartitionKey }),
+  structured: (event: MeshEvent, keyFromPartitionKey = false): OutgoingRecord =>
+    eventToRecord(event, { mode: 'structured', keyFromPartitionKey }),
+  toEvent: recordToEvent,
+  isEvent: isCloudEventRecord,
+} as const;

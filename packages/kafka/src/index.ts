@@ -17,6 +17,8 @@ export {
   eventToRecord,
   HEADER_PREFIX,
   type IncomingRecord,
+  isCloudEventRecord,
+  kafkaBinding,
   type OutgoingRecord,
   PARTITION_KEY,
   recordToEvent,
