@@ -117,15 +117,26 @@ export class SecurityGuard implements IngressGuard {
     };
   }
 
-  async admit(req: IncomingMessage, target: Target): Promise<IngressRefusal | undefined> {
+  admit(
+    req: IncomingMessage,
+    target: Target,
+  ): Promise<IngressRefusal | undefined> | IngressRefusal | undefined {
     const tooBig = checkHeaderSize(req.rawHeaders, this.limits);
     if (tooBig) return tooBig;
-    const auth = await this.authenticate(req, target);
+    // Synchronous unless a JWT needs verifying (not seen before): the hot path allocates no promise.
+    const auth = this.authenticate(req, target);
+    return auth instanceof Promise
+      ? auth.then((a) => this.afterAuth(req, target, a))
+      : this.afterAuth(req, target, auth);
+  }
+
+  private afterAuth(
+    req: IncomingMessage,
+    target: Target,
+    auth: Principal | undefined | 'invalid',
+  ): IngressRefusal | undefined {
     if (auth === 'invalid') return this.refused(target, undefined, 'invalid credentials', INVALID_TOKEN);
-    const principal = auth;
-    const verdict = this.authorize(req, target, principal);
-    if (verdict) return verdict;
-    return this.rateLimit(req, target, principal);
+    return this.authorize(req, target, auth) ?? this.rateLimit(req, target, auth);
   }
 
   checkEvents(
@@ -146,27 +157,30 @@ export class SecurityGuard implements IngressGuard {
   }
 
   /** The sender, undefined when anonymous, 'invalid' when credentials were given and are wrong. */
-  private async authenticate(
+  private authenticate(
     req: IncomingMessage,
     target: Target,
-  ): Promise<Principal | undefined | 'invalid'> {
+  ): Principal | undefined | 'invalid' | Promise<Principal | 'invalid'> {
     if (this.tokens === undefined && this.jwt === undefined) return undefined;
     const header = req.headers.authorization;
     if (header === undefined) return undefined;
-    const m = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
-    const token = m?.[1];
+    const token = bearerToken(header);
     if (token === undefined) return 'invalid';
     const name = this.tokens?.identify(token);
     if (name !== undefined) return { kind: 'token', name };
-    if (this.jwt === undefined || token.split('.').length !== 3) return 'invalid';
-    try {
-      const id = await this.jwt.verify(token, this.jwt.audienceFor(target.kind, target.key));
-      return { kind: 'jwt', name: id.subject };
-    } catch (err) {
-      if (!(err instanceof JwtRejected)) throw err;
-      this.logger.debug({ target: target.key, reason: err.message }, 'JWT refused');
-      return 'invalid';
-    }
+    const jwt = this.jwt;
+    if (jwt === undefined || !looksLikeJwt(token)) return 'invalid';
+    const audience = jwt.audienceFor(target.kind, target.key);
+    const known = jwt.cached(token, audience);
+    if (known !== undefined) return { kind: 'jwt', name: known.subject };
+    return jwt.verify(token, audience).then(
+      (id): Principal => ({ kind: 'jwt', name: id.subject }),
+      (err: unknown) => {
+        if (!(err instanceof JwtRejected)) throw err;
+        this.logger.debug({ target: target.key, reason: err.message }, 'JWT refused');
+        return 'invalid' as const;
+      },
+    );
   }
 
   private authorize(
@@ -225,4 +239,17 @@ export class SecurityGuard implements IngressGuard {
     );
     return answer;
   }
+}
+
+/** RFC 6750 §2.1: `Bearer <b64token>`; undefined when the header is not that. */
+function bearerToken(header: string): string | undefined {
+  const m = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+  return m?.[1];
+}
+
+/** Three base64url parts: header.payload.signature. */
+function looksLikeJwt(token: string): boolean {
+  const first = token.indexOf('.');
+  const second = first === -1 ? -1 : token.indexOf('.', first + 1);
+  return second !== -1 && token.indexOf('.', second + 1) === -1;
 }

@@ -66,7 +66,8 @@ export class JwtRejected extends Error {}
 export class JwtVerifier {
   private readonly keys: JWTVerifyGetKey;
   private readonly prefix: string;
-  private readonly verified = new Map<string, { subject: string; until: number }>();
+  private readonly audiences = new Map<string, string>();
+  private readonly verified = new Map<string, { subject: string; audience: string; until: number }>();
 
   constructor(private readonly options: JwtOptions) {
     this.prefix = (options.audience ?? DEFAULT_AUDIENCE_PREFIX).replace(/\/+$/, '');
@@ -97,18 +98,29 @@ export class JwtVerifier {
 
   /** The audience a token for this Addressable must carry. */
   audienceFor(kind: string, key: string): string {
-    return `${this.prefix}/${kind}/${key}`;
+    const id = `${kind}/${key}`;
+    let audience = this.audiences.get(id);
+    if (audience === undefined) {
+      audience = `${this.prefix}/${id}`;
+      if (this.audiences.size >= VERIFIED_CACHE_LIMIT) this.audiences.clear();
+      this.audiences.set(id, audience);
+    }
+    return audience;
+  }
+
+  /** The subject of a token verified earlier for `audience` and not yet expired (no crypto). */
+  cached(token: string, audience: string): JwtIdentity | undefined {
+    const hit = this.verified.get(token);
+    if (hit === undefined || hit.audience !== audience) return undefined;
+    if (hit.until > Date.now()) return { subject: hit.subject };
+    this.verified.delete(token);
+    return undefined;
   }
 
   /** Verifies `token` for `audience`; throws {@link JwtRejected} when it does not verify. */
   async verify(token: string, audience: string): Promise<JwtIdentity> {
-    const cacheKey = `${audience}\n${token}`;
-    const now = Date.now();
-    const hit = this.verified.get(cacheKey);
-    if (hit !== undefined) {
-      if (hit.until > now) return { subject: hit.subject };
-      this.verified.delete(cacheKey);
-    }
+    const known = this.cached(token, audience);
+    if (known !== undefined) return known;
     try {
       const { payload } = await jwtVerify(token, this.keys, {
         issuer: this.options.issuer,
@@ -118,10 +130,10 @@ export class JwtVerifier {
         requiredClaims: ['exp'],
       });
       const subject = typeof payload.sub === 'string' ? payload.sub : '';
-      const exp = (payload.exp as number) * 1000;
       if (this.options.cacheVerified === false) return { subject };
+      const until = Math.min((payload.exp as number) * 1000, Date.now() + VERIFIED_CACHE_MS);
       if (this.verified.size >= VERIFIED_CACHE_LIMIT) this.verified.clear();
-      this.verified.set(cacheKey, { subject, until: Math.min(exp, now + VERIFIED_CACHE_MS) });
+      this.verified.set(token, { subject, audience, until });
       return { subject };
     } catch (err) {
       const e = err as { code?: string; message?: string };

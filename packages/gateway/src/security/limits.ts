@@ -25,8 +25,9 @@ export const DEFAULT_LIMITS: Readonly<IngressLimits> = Object.freeze({
 });
 
 export function checkHeaderSize(raw: readonly string[], limits: IngressLimits): IngressRefusal | undefined {
+  // node decodes header bytes as latin1: a string's length is its size on the wire.
   let size = 0;
-  for (const part of raw) size += Buffer.byteLength(part) + 2;
+  for (const part of raw) size += part.length + 2;
   if (size <= limits.maxHeaderBytes) return undefined;
   return {
     status: 431,
@@ -55,7 +56,12 @@ export function checkEventLimits(
       };
     for (const name of names) {
       const v = event.attributes[name];
-      const size = typeof v === 'string' ? Buffer.byteLength(v) : v instanceof Uint8Array ? v.byteLength : 0;
+      const size =
+        typeof v === 'string'
+          ? utf8Size(v, limits.maxAttributeBytes)
+          : v instanceof Uint8Array
+            ? v.byteLength
+            : 0;
       if (size > limits.maxAttributeBytes)
         return {
           status: 400,
@@ -65,4 +71,11 @@ export function checkEventLimits(
     }
   }
   return undefined;
+}
+
+/** A string's UTF-8 size, computed only when its length cannot decide against `limit` alone. */
+function utf8Size(v: string, limit: number): number {
+  // UTF-8 takes 1 to 3 bytes per UTF-16 unit.
+  if (v.length > limit || v.length * 3 <= limit) return v.length;
+  return Buffer.byteLength(v);
 }
