@@ -16,7 +16,7 @@ import {
 } from '@meshgate/core';
 import { type NatsConnection, RetentionPolicy, StorageType } from 'nats';
 import { type ContentMode, toNatsMessage } from './binding.js';
-import { NatsConnectionKeeper } from './connection.js';
+import { jetStreamOf, NatsConnectionKeeper } from './connection.js';
 import { natsError } from './errors.js';
 import { JetStreamConsumer, jetStreamName } from './jetstream-consumer.js';
 import { natsMsgId, toMsgHdrs } from './sink.js';
@@ -73,10 +73,10 @@ export class NatsChannel implements Channel {
 
   async publish(event: MeshEvent): Promise<void> {
     const timeout = this.options.timeoutMs ?? 10_000;
-    const nc = await this.keeper.connected(timeout);
+    const nc = this.keeper.ready() ?? (await this.keeper.connected(timeout));
     const msg = toNatsMessage(event, this.options.mode ?? 'binary');
     try {
-      await nc.jetstream().publish(this.subject, msg.data, {
+      await jetStreamOf(nc).publish(this.subject, msg.data, {
         headers: toMsgHdrs(msg.headers),
         msgID: natsMsgId(event),
         timeout,

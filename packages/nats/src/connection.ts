@@ -4,7 +4,19 @@
  * keeper follows its status events to report `degraded` while disconnected.
  */
 import { type ComponentStatus, NotConnectedError } from '@meshgate/core';
-import { connect, type NatsConnection } from 'nats';
+import { connect, type JetStreamClient, type NatsConnection } from 'nats';
+
+const clients = new WeakMap<NatsConnection, JetStreamClient>();
+
+/** The connection's JetStream client, made once (making one per publish costs CPU). */
+export function jetStreamOf(nc: NatsConnection): JetStreamClient {
+  let js = clients.get(nc);
+  if (js === undefined) {
+    js = nc.jetstream();
+    clients.set(nc, js);
+  }
+  return js;
+}
 
 export interface NatsConnectionOptions {
   /** `nats://host:port`, or several. */
@@ -47,6 +59,11 @@ export class NatsConnectionKeeper {
       });
     });
     return this.current();
+  }
+
+  /** The connection when it is up, without waiting (the hot path of a send). */
+  ready(): NatsConnection | undefined {
+    return this.state.state === 'ready' ? this.nc : undefined;
   }
 
   current(): NatsConnection {

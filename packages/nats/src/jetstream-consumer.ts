@@ -32,7 +32,7 @@ import {
   nanos,
 } from 'nats';
 import { fromNatsMessage, type NatsHeaderRecord, type WrapContext, wrapMessage } from './binding.js';
-import { NatsConnectionKeeper } from './connection.js';
+import { jetStreamOf, NatsConnectionKeeper } from './connection.js';
 import { natsError } from './errors.js';
 import { toMsgHdrs } from './sink.js';
 
@@ -80,7 +80,9 @@ export class JetStreamConsumer {
   private readonly keeper: NatsConnectionKeeper;
   private messages: ConsumerMessages | undefined;
   private handler: DeliveryHandler | undefined;
-  private readonly outstanding = new Map<JsMsg, () => void>();
+  /** Deliveries out: when each was handed out, and how to give it back on stop. */
+  private readonly outstanding = new Map<JsMsg, { since: number; release: () => void }>();
+  private workingTimer: NodeJS.Timeout | undefined;
   private idleWaiters: Array<() => void> = [];
   private stopping = false;
 
@@ -125,7 +127,8 @@ export class JetStreamConsumer {
     this.stopping = true;
     this.messages?.stop();
     await this.waitIdle(this.options.stopGraceMs ?? 5000);
-    for (const release of [...this.outstanding.values()]) release();
+    clearInterval(this.workingTimer);
+    for (const { release } of [...this.outstanding.values()]) release();
     try {
       await this.keeper.current().flush();
     } catch {
@@ -172,6 +175,15 @@ export class JetStreamConsumer {
     } catch (err) {
       throw natsError(o.label, `stream "${o.stream}" consumer "${o.durable}"`, err);
     }
+    // Tell JetStream that deliveries out for a while are still being worked on, so that it does
+    // not redeliver them under the router's feet. One sweep per consumer, not a timer per message.
+    const halfAckWait = Math.max(100, (o.ackWaitMs ?? 30_000) / 2);
+    clearInterval(this.workingTimer);
+    this.workingTimer = setInterval(() => {
+      const cutoff = performance.now() - halfAckWait / 2;
+      for (const [m, out] of this.outstanding) if (out.since < cutoff) safely(() => m.working());
+    }, halfAckWait);
+    this.workingTimer.unref();
     const consumer = await nc.jetstream().consumers.get(o.stream, o.durable);
     this.messages = await consumer.consume({
       max_messages: window,
@@ -213,22 +225,21 @@ export class JetStreamConsumer {
 
   private deliver(m: JsMsg, event: MeshEvent): void {
     const o = this.options;
-    const ackWaitMs = o.ackWaitMs ?? 30_000;
-    // Tell JetStream the delivery is still being worked on, so that it does not redeliver it.
-    const working = setInterval(() => safely(() => m.working()), Math.max(100, ackWaitMs / 2));
     let settled = false;
     const settle = (): boolean => {
       if (settled) return false;
       settled = true;
-      clearInterval(working);
       this.outstanding.delete(m);
       if (this.outstanding.size === 0) this.notifyIdle();
       return true;
     };
     // On stop: back to the stream once this instance's last pull request has expired, so that
     // the server cannot hand it to that dead request (which would cost a whole ack_wait).
-    this.outstanding.set(m, () => {
-      if (settle()) safely(() => m.nak(this.pullExpiresMs() + 250));
+    this.outstanding.set(m, {
+      since: performance.now(),
+      release: () => {
+        if (settle()) safely(() => m.nak(this.pullExpiresMs() + 250));
+      },
     });
     const delivery: Delivery = {
       event,
@@ -258,13 +269,10 @@ export class JetStreamConsumer {
       'Meshgate-Error': reason.replace(/[\r\n]/g, ' ').slice(0, 1000),
     });
     try {
-      await this.keeper
-        .current()
-        .jetstream()
-        .publish(o.deadLetterSubject!, m.data, {
-          headers,
-          msgID: `${m.info.stream}:${m.info.streamSequence}:dead`,
-        });
+      await jetStreamOf(this.keeper.current()).publish(o.deadLetterSubject!, m.data, {
+        headers,
+        msgID: `${m.info.stream}:${m.info.streamSequence}:dead`,
+      });
       safely(() => m.term(reason.slice(0, 200)));
     } catch {
       // Not dead-lettered: try again later rather than lose it.

@@ -9,7 +9,7 @@
 import { type ComponentStatus, MeshgateError, type MeshEvent, type Sink } from '@meshgate/core';
 import { headers as natsHeaders, type MsgHdrs } from 'nats';
 import { type ContentMode, type NatsHeaderRecord, toNatsMessage } from './binding.js';
-import { NatsConnectionKeeper } from './connection.js';
+import { jetStreamOf, NatsConnectionKeeper } from './connection.js';
 import { natsError } from './errors.js';
 
 export interface NatsSinkOptions {
@@ -58,7 +58,7 @@ export class NatsSink implements Sink {
     const mode = this.options.mode ?? 'binary';
     const msg = toNatsMessage(event, mode, !(mode === 'structured' && this.options.noHeaders === true));
     const timeout = this.options.timeoutMs ?? 10_000;
-    const nc = await this.keeper.connected(timeout);
+    const nc = this.keeper.ready() ?? (await this.keeper.connected(timeout));
     const headers = toMsgHdrs(msg.headers);
     if (this.options.jetstream === false) {
       try {
@@ -70,7 +70,7 @@ export class NatsSink implements Sink {
       return;
     }
     try {
-      await nc.jetstream().publish(subject, msg.data, { headers, msgID: natsMsgId(event), timeout });
+      await jetStreamOf(nc).publish(subject, msg.data, { headers, msgID: natsMsgId(event), timeout });
     } catch (err) {
       throw natsError(this.label, `subject "${subject}"`, err);
     }

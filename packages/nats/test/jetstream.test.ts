@@ -70,6 +70,28 @@ describe('nats jetstream source', () => {
     }
   });
 
+  it('keeps a long delivery from being redelivered with working(), past ack_wait', async () => {
+    const s = await stream();
+    const sink = new NatsSink({ name: 'long', servers: services.natsUrl(), subject: `${s}.in` });
+    await sink.send(conformanceEvent(1));
+    let first: Delivery | undefined;
+    const recorder = new DeliveryRecorder((d) => {
+      first ??= d;
+    });
+    const source = new NatsSource({ name: 'long', servers: services.natsUrl(), stream: s, ackWaitMs: 1000 });
+    await source.start(recorder.handler);
+    try {
+      await recorder.waitFor(1);
+      // Three ack waits: without working() JetStream would have redelivered it twice by now.
+      await sleep(3000);
+      expect(recorder.received.length).toBe(1);
+      first!.ack();
+    } finally {
+      await source.stop();
+      await sink.close();
+    }
+  });
+
   it('stores an event sent twice once (Nats-Msg-Id from source and id)', async () => {
     const s = await stream();
     const sink = new NatsSink({ name: 'dup', servers: services.natsUrl(), subject: `${s}.in` });
