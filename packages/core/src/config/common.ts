@@ -52,6 +52,13 @@ export const metadataSchema = z
     managedFields: z.unknown().optional(),
     selfLink: z.unknown().optional(),
   })
+  // What a cluster wrote is dropped: the loaded config holds only what meshgate reads.
+  .transform(({ name, namespace, labels, annotations }) => ({
+    name,
+    namespace,
+    ...(labels !== undefined && { labels }),
+    ...(annotations !== undefined && { annotations }),
+  }))
   .meta({ id: 'ObjectMeta' });
 export type ResourceMetadata = z.output<typeof metadataSchema>;
 

@@ -152,6 +152,22 @@ describe('configuration errors', () => {
     expect(found.map((i) => i.path)).toEqual(['spec.constructor', 'spec.__proto__']);
   });
 
+  it('YAML tags (!!binary, !!set, timestamps) in ignored fields load; cluster-written fields are dropped', () => {
+    const config = parseConfigText(
+      'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: b\n  uid: "1"\n  creationTimestamp: 2024-01-01T00:00:00Z\n  managedFields: [!!binary aGVsbG8=, !!set {a}]\nstatus: {x: !!binary aGVsbG8=, d: 2001-12-14t21:59:43.10-05:00}\n',
+      'e.yaml',
+    );
+    expect(config.brokers[0]?.metadata).toEqual({ name: 'b', namespace: 'default' });
+    expect(config.brokers[0]).not.toHaveProperty('status');
+    expect(
+      issues(
+        'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata: {name: b, labels: {x: !!binary aGVsbG8=}}\n',
+      )[0],
+    ).toMatchObject({
+      path: 'metadata.labels.x',
+    });
+  });
+
   it('a wrong type names what was expected', () => {
     expect(
       issues(

@@ -87,7 +87,19 @@ describe('fuzz: parseConfigText never throws anything but ConfigError', () => {
       fc.property(
         fc.array(document, { minLength: 1, maxLength: 4 }),
         fc.nat(),
-        fc.string({ maxLength: 5 }),
+        fc.oneof(
+          fc.string({ maxLength: 5 }),
+          // YAML features that turn into non-plain values or references.
+          fc.constantFrom(
+            ' !!binary aGVsbG8=',
+            ' !!set {a}',
+            ' !!omap [{a: 1}]',
+            ' &a x',
+            ' *a',
+            ' 2001-12-14t21:59:43Z',
+            '\n<<: {a: 1}\n',
+          ),
+        ),
         (docs, cut, junk) => {
           const text = docs.map((d) => stringify(d)).join('---\n');
           loadsOrConfigError(text);

@@ -254,7 +254,10 @@ function deepFreeze<T>(value: T): T {
     return value;
   }
   if (value instanceof SecretValue) return Object.freeze(value);
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+  // Only plain data is frozen (typed arrays, for one, cannot be).
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  const prototype = Object.getPrototypeOf(value);
+  if (Array.isArray(value) || prototype === Object.prototype || prototype === null) {
     Object.freeze(value);
     for (const v of Object.values(value)) deepFreeze(v);
   }

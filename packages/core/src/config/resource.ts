@@ -40,5 +40,6 @@ export function envelope<
       spec,
       status: statusSchema,
     })
-    .superRefine(annotationCheck(known.annotations, known.labels), ALWAYS);
+    .superRefine(annotationCheck(known.annotations, known.labels), ALWAYS)
+    .transform(({ status: _ignored, ...resource }) => resource);
 }
