@@ -5,6 +5,7 @@ import {
   type IncomingRecord,
   isCloudEventRecord,
   kafkaBinding,
+  keyValue,
   type OutgoingRecord,
   recordToEvent,
 } from './binding.js';
@@ -130,5 +131,29 @@ describe('Kafka binding', () => {
     expect(isCloudEventRecord(asRead(kafkaBinding.structured(event)))).toBe(true);
     expect(kafkaBinding.isEvent({ headers: { 'x-app': Buffer.from('1') } })).toBe(false);
     expect(kafkaBinding.toEvent(asRead(kafkaBinding.structured(event)), wrap).event.attributes).toEqual(base);
+  });
+
+  it('reads record keys per Knative key type', () => {
+    const int32 = Buffer.alloc(4);
+    int32.writeInt32BE(-42);
+    const int64 = Buffer.alloc(8);
+    int64.writeBigInt64BE(2n ** 40n);
+    const f64 = Buffer.alloc(8);
+    f64.writeDoubleBE(1.5);
+    expect(keyValue(int32, 'int')).toBe(-42);
+    expect(keyValue(int64, 'int')).toBe(String(2n ** 40n));
+    expect(keyValue(f64, 'float')).toBe('1.5');
+    expect(keyValue(Buffer.from('abc'), 'byte-array')).toEqual(new Uint8Array([97, 98, 99]));
+    expect(keyValue(Buffer.from('abc'))).toBe('abc');
+    expect(keyValue(Buffer.from([0xff, 0xfe]))).toEqual(new Uint8Array([0xff, 0xfe]));
+    const rec: IncomingRecord = {
+      topic: 't',
+      partition: 0,
+      offset: '0',
+      key: int32,
+      value: null,
+      timestamp: '0',
+    };
+    expect(recordToEvent(rec, { ...wrap, keyType: 'int' }).event.attributes.partitionkey).toBe(-42);
   });
 });

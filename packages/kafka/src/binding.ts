@@ -67,7 +67,15 @@ export interface WrapContext {
   namespace: string;
   /** The KafkaSource's name. */
   name: string;
+  /**
+   * How the record key is read (Knative's `kafkasources.sources.knative.dev/key-type`):
+   * `string` (default), `int` / `float` (4 or 8 bytes, big-endian), `byte-array`.
+   */
+  keyType?: KeyType;
 }
+
+/** Knative KafkaSource key types. */
+export type KeyType = 'string' | 'int' | 'float' | 'byte-array';
 
 /** What decoding a record gave: its event, or a wrapper around a record that was not one. */
 export type DecodedRecord =
@@ -120,7 +128,7 @@ export function recordToEvent(record: IncomingRecord, wrap: WrapContext): Decode
   const contentType = headerString(headers, CONTENT_TYPE_HEADER);
   try {
     const event = decodeCloudEvent(record, headers, contentType);
-    return { event: withKey(event, record.key), wrapped: false };
+    return { event: withKey(event, record.key, wrap.keyType), wrapped: false };
   } catch (err) {
     const event = wrapRecord(record, wrap, contentType);
     if (err instanceof NotCloudEventError) return { event, wrapped: true };
@@ -155,20 +163,37 @@ function decodeCloudEvent(
 }
 
 /** Sets `partitionkey` from the record key (spec 3.1) unless the event carries its own. */
-function withKey(event: MeshEvent, key: Buffer | null): MeshEvent {
+function withKey(event: MeshEvent, key: Buffer | null, keyType: KeyType | undefined): MeshEvent {
   if (key === null || event.attributes[PARTITION_KEY] !== undefined) return event;
-  return { attributes: { ...event.attributes, [PARTITION_KEY]: keyValue(key) }, data: event.data };
+  return { attributes: { ...event.attributes, [PARTITION_KEY]: keyValue(key, keyType) }, data: event.data };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
 
-/** A key as a String attribute when it is UTF-8 (Knative's default string key type), else Binary. */
-function keyValue(key: Buffer): AttributeValue {
-  try {
-    return utf8.decode(key);
-  } catch {
-    return new Uint8Array(key);
+/**
+ * A record key as an attribute value, read as Knative reads it for its key type. A string key
+ * that is not UTF-8, and an int/float key that is not 4 or 8 bytes, falls back to Binary.
+ * CloudEvents Integers are 32-bit, so a 64-bit integer outside that range and any float are
+ * given in their decimal string form.
+ */
+export function keyValue(key: Buffer, keyType: KeyType = 'string'): AttributeValue {
+  if (keyType === 'int' && (key.length === 4 || key.length === 8)) {
+    const n = key.length === 4 ? BigInt(key.readInt32BE(0)) : key.readBigInt64BE(0);
+    return n >= INT32_MIN && n <= INT32_MAX ? Number(n) : n.toString();
   }
+  if (keyType === 'float' && (key.length === 4 || key.length === 8)) {
+    return String(key.length === 4 ? key.readFloatBE(0) : key.readDoubleBE(0));
+  }
+  if (keyType === 'string') {
+    try {
+      return utf8.decode(key);
+    } catch {
+      // Not text: keep the bytes.
+    }
+  }
+  return new Uint8Array(key);
 }
 
 /**
@@ -196,7 +221,7 @@ export function wrapRecord(record: IncomingRecord, wrap: WrapContext, contentTyp
     if (value !== undefined && attributes[ext] === undefined) attributes[ext] = value;
   }
   if (record.key !== null) {
-    const key = keyValue(record.key);
+    const key = keyValue(record.key, wrap.keyType);
     attributes[PARTITION_KEY] = key;
     attributes.key = key;
   }

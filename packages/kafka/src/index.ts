@@ -19,6 +19,8 @@ export {
   type IncomingRecord,
   isCloudEventRecord,
   kafkaBinding,
+  type KeyType,
+  keyValue,
   type OutgoingRecord,
   PARTITION_KEY,
   recordToEvent,

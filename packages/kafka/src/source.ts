@@ -13,7 +13,7 @@
  */
 import type { ComponentStatus, Delivery, DeliveryHandler, MeshEvent, Source } from '@meshgate/core';
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
-import { recordToEvent, type WrapContext } from './binding.js';
+import { type KeyType, recordToEvent, type WrapContext } from './binding.js';
 import { type ConnectorLogger, type KafkaClient, silentConnectorLogger } from './client.js';
 import { toKafkaError } from './errors.js';
 import type { TrackedRecord } from './offset-tracker.js';
@@ -22,6 +22,8 @@ import { PartitionState } from './partition-state.js';
 export interface KafkaSourceOptions {
   /** The source's name (a KafkaSource's metadata.name); also names wrapped records' source. */
   name: string;
+  /** How record keys are read (Knative's key-type label). Default `string`. */
+  keyType?: KeyType;
   /** Namespace for wrapped records' source (`/apis/v1/namespaces/<ns>/kafkasources/<name>#<topic>`). */
   namespace?: string;
   client: KafkaClient;
@@ -74,7 +76,11 @@ export class KafkaSource implements Source {
     if (options.topics.length === 0) throw new RangeError(`KafkaSource '${options.name}': no topics given`);
     this.name = options.name;
     this.options = options;
-    this.wrap = { namespace: options.namespace ?? 'default', name: options.name };
+    this.wrap = {
+      namespace: options.namespace ?? 'default',
+      name: options.name,
+      ...(options.keyType === undefined ? {} : { keyType: options.keyType }),
+    };
     this.window = options.ordered === false ? Math.max(1, options.maxInFlight ?? 100) : 1;
     this.totalWindow = Math.max(1, options.maxInFlightTotal ?? Number.POSITIVE_INFINITY);
     this.logger = options.logger ?? silentConnectorLogger;
