@@ -139,9 +139,6 @@ export const secretSchema = z
   })
   .meta({ id: 'Secret' });
 
-/** Knative's `SecretValueFromSource`: only `{secretKeyRef}` in Knative, here any secret form. */
-export const secretValueFromSourceSchema = secretSchema;
-
 /** How the loader reads the outside world; replaceable in tests. */
 export interface SecretEnvironment {
   env: Record<string, string | undefined>;
