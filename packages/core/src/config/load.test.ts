@@ -62,7 +62,7 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config.triggers[0]?.spec)).toBe(true);
   });
 
-  it('reads files and directories in the order given, yaml and yml only, sorted', async () => {
+  it('reads files and directories in the order given, yaml and yml only, sorted, each file once', async () => {
     await writeFile(
       join(dir, 'b.yml'),
       'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata: {name: b}\n',
@@ -73,7 +73,7 @@ describe('loadConfig', () => {
     );
     await writeFile(join(dir, 'notes.txt'), 'not yaml: [');
     await writeFile(join(dir, '.#b.yml'), 'an editor lock file: [');
-    const config = await loadConfig([dir]);
+    const config = await loadConfig([dir, join(dir, 'a.yaml')]);
     expect(config.brokers.map((b) => b.metadata.name)).toEqual(['a', 'b']);
     expect(config.files).toEqual([join(dir, 'a.yaml'), join(dir, 'b.yml')]);
   });

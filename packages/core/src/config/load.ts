@@ -67,6 +67,7 @@ export async function readConfigTexts(
 ): Promise<{ texts: ConfigText[]; issues: ConfigIssue[] }> {
   const texts: ConfigText[] = [];
   const issues: ConfigIssue[] = [];
+  const seen = new Set<string>();
   if (paths.length === 0) issues.push({ path: '', message: 'no configuration file or directory given' });
   for (const path of paths) {
     try {
@@ -80,7 +81,12 @@ export async function readConfigTexts(
             .sort()
             .map((name) => join(path, name))
         : [path];
-      for (const file of files) texts.push({ file, text: await readFile(file, 'utf8') });
+      for (const file of files) {
+        // The same file named twice (itself and through its directory) is read once.
+        if (seen.has(resolve(file))) continue;
+        seen.add(resolve(file));
+        texts.push({ file, text: await readFile(file, 'utf8') });
+      }
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       issues.push({
