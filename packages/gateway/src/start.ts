@@ -3,6 +3,7 @@
  * SIGINT/SIGTERM (in-flight deliveries end, nothing new is accepted).
  */
 import { ConfigError, type LoadedConfig, loadConfig } from '@meshgate/core';
+import { createConnectorRuntime } from './connectors/index.js';
 import { Gateway } from './gateway.js';
 import { asCoreLogger, createLogger } from './logger.js';
 import { modelFromConfig } from './model-from-config.js';
@@ -21,13 +22,18 @@ export async function runStart(options: StartOptions): Promise<void> {
   const logger = createLogger({ level: process.env.MESHGATE_LOG_LEVEL ?? config.gateway.logging.level });
   const log = asCoreLogger(logger);
   const tracing = tracingFromEnv(process.env, { gatewayId: config.gateway.id, logger: log });
-  const gateway = new Gateway({ logger: log, ...(tracing && { tracer: tracing.tracer }) });
+  const connectors = createConnectorRuntime({ logger: log });
+  const gateway = new Gateway({ logger: log, connectors, ...(tracing && { tracer: tracing.tracer }) });
   installOps(gateway, { logger: log, adminToken: config.gateway.admin.token?.reveal(), tracing });
   const host = options.host ?? config.gateway.http.host;
   const port = options.port ?? config.gateway.http.port;
   await gateway.listen(host, port);
-  const apply = async (next: LoadedConfig) =>
-    gateway.apply(modelFromConfig(next, { selfUrl: gateway.url }), next);
+  const apply = async (next: LoadedConfig) => {
+    const model = modelFromConfig(next, { selfUrl: gateway.url });
+    // Broker channels on a Connection are created while the router reconciles.
+    connectors.prepare(next);
+    await gateway.apply(model, next);
+  };
   await apply(config);
   logger.info(
     {

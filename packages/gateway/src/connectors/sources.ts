@@ -1,0 +1,115 @@
+/**
+ * The connector Source for each source kind: Knative's KafkaSource (inline cluster) and meshgate's
+ * RabbitmqSource, NatsSource (JetStream, or a core subject: at most once) and PubSubSource.
+ */
+import {
+  type KafkaSourceResource,
+  type Logger,
+  parseIsoDuration,
+  type Source,
+  type SourceResource,
+} from '@meshgate/core';
+import { type KafkaClient, KafkaSource } from '@meshgate/kafka';
+import { NatsSource, NatsSubjectSource } from '@meshgate/nats';
+import { PubSubSource } from '@meshgate/pubsub';
+import { RabbitmqSource } from '@meshgate/rabbitmq';
+import { type ConnectionClient, clientOfType as connectionOf } from './connections.js';
+
+export interface SourceClients {
+  kafkaFor(resource: KafkaSourceResource): KafkaClient;
+  connection(namespace: string, name: string, what: string): ConnectionClient;
+}
+
+export function createSource(
+  resource: KafkaSourceResource | SourceResource,
+  clients: SourceClients,
+  logger: Logger,
+): Source {
+  const namespace = resource.metadata.namespace;
+  const name = resource.metadata.name;
+  const what = `${resource.kind} ${namespace}/${name}`;
+  switch (resource.kind) {
+    case 'KafkaSource': {
+      const s = resource.spec;
+      return new KafkaSource({
+        name,
+        namespace,
+        client: clients.kafkaFor(resource),
+        topics: s.topics,
+        groupId: s.consumerGroup,
+        initialOffset: s.initialOffset,
+        ordered: s.ordering === 'ordered',
+        maxInFlight: resource.settings.maxInFlight,
+        logger,
+      });
+    }
+    case 'RabbitmqSource': {
+      const s = resource.spec;
+      const r = s.rabbitmqResourcesConfig;
+      const c = connectionOf(clients.connection(namespace, s.connection, what), 'rabbitmq', what);
+      let url = c.url;
+      if (r.vhost !== undefined) {
+        const u = new URL(url);
+        u.pathname = `/${encodeURIComponent(r.vhost)}`;
+        url = u.toString();
+      }
+      if (!r.predeclared) {
+        logger.warn(
+          { source: what, queue: r.queueName },
+          'RabbitmqSource: declaring queues is not supported yet; the queue must exist (set predeclared: true)',
+        );
+      }
+      return new RabbitmqSource({
+        name,
+        namespace,
+        url,
+        queue: r.queueName,
+        maxInFlight: r.parallelism,
+        // eventing-rabbitmq: parallelism 1 keeps the queue's order.
+        ordered: r.parallelism === 1,
+        ...(r.deadLetterExchange !== undefined && { deadLetter: { exchange: r.deadLetterExchange } }),
+      });
+    }
+    case 'NatsSource': {
+      const s = resource.spec;
+      const c = connectionOf(clients.connection(namespace, s.connection, what), 'nats', what);
+      if (s.jetstream) {
+        const js = s.jetstream;
+        return new NatsSource({
+          name,
+          namespace,
+          servers: c.servers,
+          stream: js.stream,
+          consumer: js.consumer,
+          ...(js.filterSubject !== undefined && { filterSubject: js.filterSubject }),
+          maxInFlight: resource.settings.maxInFlight,
+          startFrom: js.deliverPolicy === 'all' ? 'earliest' : 'latest',
+          ...(js.ackWait !== undefined && { ackWaitMs: parseIsoDuration(js.ackWait) }),
+          ...(js.maxDeliver !== undefined && { maxDeliveries: js.maxDeliver }),
+        });
+      }
+      return new NatsSubjectSource({
+        name,
+        namespace,
+        servers: c.servers,
+        subject: s.subject as string,
+        ...(s.queueGroup !== undefined && { queueGroup: s.queueGroup }),
+        maxInFlight: resource.settings.maxInFlight,
+      });
+    }
+    case 'PubSubSource': {
+      const s = resource.spec;
+      const c = connectionOf(clients.connection(namespace, s.connection, what), 'pubsub', what);
+      return new PubSubSource({
+        name: `${namespace}/${name}`,
+        connection: c.pubsub,
+        subscription: s.subscription,
+        ...(s.topic !== undefined && { topic: s.topic }),
+        ordered: s.ordering,
+        ...(s.ackDeadlineSeconds !== undefined && { ackDeadlineSeconds: s.ackDeadlineSeconds }),
+        maxInFlight: resource.settings.maxInFlight,
+        onWarning: (message, err) => logger.warn({ source: what, err }, message),
+      });
+    }
+  }
+}
