@@ -66,6 +66,9 @@ metadata:
   namespace: test
 `,
 );
+// A small heap cap: a gateway that kept what it was sent would run out of it and crash.
+const HEAP_CAP_MIB = 128;
+process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${HEAP_CAP_MIB}`.trim();
 const gateway = await startMeshgateProcess(config);
 const rss = () => {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${gateway.child.pid}/status`, 'utf8'));
@@ -83,6 +86,13 @@ const httpEnd = performance.now() + seconds * 500;
 const arbitrary = randomRequests({ malformedPaths: true });
 const fivePaths = new Set<string>();
 const rssSeries: number[] = [];
+const heapSeries: number[] = [];
+/** The gateway's V8 heap in use, from its own Prometheus metrics. */
+const heapUsed = async (): Promise<number> => {
+  const res = await pool.request({ method: 'GET', path: '/metrics' });
+  const m = /meshgate_process_nodejs_heap_size_used_bytes (\d+)/.exec(await res.body.text());
+  return Math.round(Number(m?.[1] ?? 0) / 1024 / 1024);
+};
 let rssStart = 0;
 let round = 0;
 while (performance.now() < httpEnd && !exited) {
@@ -101,7 +111,10 @@ while (performance.now() < httpEnd && !exited) {
     }),
   );
   if (round === 5) rssStart = rss(); // after warm-up
-  if (round % 25 === 0) rssSeries.push(Math.round(rss()));
+  if (round % 25 === 0) {
+    rssSeries.push(Math.round(rss()));
+    heapSeries.push(await heapUsed());
+  }
 }
 const rssEnd = exited ? Number.NaN : rss();
 await pool.close();
@@ -119,4 +132,5 @@ console.log(
     `RSS after warm-up ${rssStart.toFixed(0)} MiB -> end ${rssEnd.toFixed(0)} MiB`,
 );
 console.log(`RSS every 5000 requests (MiB): ${rssSeries.join(' ')}`);
+console.log(`V8 heap used every 5000 requests (MiB, cap ${HEAP_CAP_MIB}): ${heapSeries.join(' ')}`);
 if (fivePaths.size > 0) console.log(`paths answered with a 5xx: ${[...fivePaths].join(' ')}`);
