@@ -169,6 +169,10 @@ for (let round = 0; round < ROUNDS; round++) {
     mg.push(await meshgateRound(nc, round));
     continue;
   }
+  if (process.env.BENCH_ONLY === 'raw') {
+    raw.push(await rawRound(nc, round));
+    continue;
+  }
   // Interleaved, alternating who goes first, so drift on a shared machine hits both.
   if (round % 2 === 0) {
     raw.push(await rawRound(nc, round));

@@ -81,13 +81,13 @@ export function toNatsMessage(
 export type DecodedMessage = { kind: 'binary' | 'structured' | 'wrapped'; event: MeshEvent };
 
 /**
- * Reads a message: binary when it has a `ce-specversion` header, structured when its
+ * Reads a message (`ctx` may be a function: it is only needed, and only called, to wrap): binary when it has a `ce-specversion` header, structured when its
  * content-type is `application/cloudevents+json` or, without a content-type, when the payload is
  * a JSON object with a `specversion` member; otherwise wrapped.
  * Throws InvalidEventError when it claims to be a CloudEvent (a `ce-specversion` header or the
  * structured content type) and is not a valid one.
  */
-export function fromNatsMessage(msg: NatsIncoming, ctx: WrapContext): DecodedMessage {
+export function fromNatsMessage(msg: NatsIncoming, ctx: WrapContext | (() => WrapContext)): DecodedMessage {
   const headers = lowerCaseKeys(msg.headers);
   const contentType = headers[CONTENT_TYPE_HEADER];
   if (headers[`${NATS_HEADER_PREFIX}specversion`] !== undefined) {
@@ -108,7 +108,7 @@ export function fromNatsMessage(msg: NatsIncoming, ctx: WrapContext): DecodedMes
       if (!(err instanceof InvalidEventError)) throw err;
     }
   }
-  return { kind: 'wrapped', event: wrapMessage(msg, ctx) };
+  return { kind: 'wrapped', event: wrapMessage(msg, typeof ctx === 'function' ? ctx() : ctx) };
 }
 
 /** A CloudEvent carrying a message that is not one; its payload becomes the data, unchanged. */
@@ -145,8 +145,17 @@ function looksStructured(data: Uint8Array): boolean {
 }
 
 function lowerCaseKeys(headers: NatsHeaderRecord | undefined): NatsHeaderRecord {
+  if (headers === undefined) return {};
+  // The common case (meshgate's own headers) is already lower-case: no copy.
+  let lower = true;
+  for (const k in headers) {
+    if (k !== k.toLowerCase()) {
+      lower = false;
+      break;
+    }
+  }
+  if (lower) return headers;
   const out: NatsHeaderRecord = {};
-  if (headers === undefined) return out;
   for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
   return out;
 }

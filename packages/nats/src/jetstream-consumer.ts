@@ -202,11 +202,14 @@ export class JetStreamConsumer {
       return;
     }
     const o = this.options;
-    const info = m.info;
-    const ctx: WrapContext = {
-      ...o.wrap,
-      messageId: `${info.stream}:${info.streamSequence}`,
-      time: new Date(Math.floor(info.timestampNanos / 1e6)).toISOString(),
+    // Only a wrapped message needs these; most messages are CloudEvents already.
+    const ctx = (): WrapContext => {
+      const info = m.info;
+      return {
+        ...o.wrap,
+        messageId: `${info.stream}:${info.streamSequence}`,
+        time: new Date(Math.floor(info.timestampNanos / 1e6)).toISOString(),
+      };
     };
     const incoming = { subject: m.subject, data: m.data, headers: headerRecord(m.headers) };
     let event: MeshEvent;
@@ -218,7 +221,7 @@ export class JetStreamConsumer {
         void this.deadLetter(m, err.message);
         return;
       }
-      event = wrapMessage(incoming, ctx);
+      event = wrapMessage(incoming, ctx());
     }
     this.deliver(m, event);
   }
