@@ -88,3 +88,18 @@ export class RequestTally {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** POSTs a binary-mode CloudEvent. */
+export function postEvent(url: string, id: string, type: string, json: string): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'ce-specversion': '1.0',
+      'ce-id': id,
+      'ce-type': type,
+      'ce-source': '/e2e/http',
+      'content-type': 'application/json',
+    },
+    body: json,
+  });
+}
