@@ -3,17 +3,34 @@
  * subscriber processes, and the admin API read over HTTP as an operator would.
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { request } from 'node:http';
+import { parseConfigText, silentLogger } from '@meshgate/core';
+import { Gateway, modelFromConfig } from '@meshgate/gateway';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { installOps } from '../packages/gateway/src/ops/index.js';
-import { brokerYaml, postEvent, startGateway, triggerYaml } from './support/gateway.js';
+import { brokerYaml, postEvent, triggerYaml } from './support/gateway.js';
 import { startSubscriber } from './support/processes.js';
 
-async function withOps(yaml: string, token?: string) {
-  const gw = await startGateway(yaml);
-  const ops = installOps(gw.gateway, { ...(token && { adminToken: token }) });
-  return { ...gw, ops };
+/**
+ * An in-process gateway with the ops features installed before it listens (the Gateway reads
+ * its extra routes when it starts listening), stopped when the file ends.
+ */
+const opsGateways = new Set<{ stop(): Promise<void> }>();
+afterAll(async () => {
+  for (const g of opsGateways) await g.stop();
+});
+
+async function startOpsGateway(yaml: string, token?: string) {
+  const gateway = new Gateway({ logger: silentLogger });
+  const ops = installOps(gateway, { ...(token && { adminToken: token }) });
+  opsGateways.add(gateway);
+  await gateway.listen('127.0.0.1', 0);
+  await gateway.apply(modelFromConfig(parseConfigText(yaml, 'test.yaml'), { selfUrl: gateway.url }));
+  return { gateway, ops, url: gateway.url };
 }
+
+const withOps = startOpsGateway;
 
 async function getJson(url: string, headers: Record<string, string> = {}) {
   const res = await fetch(url, { headers });
@@ -159,12 +176,22 @@ describe('ops: metrics, dead letters, live tail, topology, token', () => {
     const gw = await withOps(brokerYaml());
     const page = await fetch(`${gw.url}/ui`);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
-    expect(await page.text()).toContain('/ui/app.js');
-    const lib = await fetch(`${gw.url}/ui/vendor/cytoscape.esm.min.mjs`);
+    expect(await page.text()).toContain('/ui/assets/app.js');
+    const lib = await fetch(`${gw.url}/ui/assets/cytoscape.esm.min.mjs`);
     expect(lib.status).toBe(200);
     expect(lib.headers.get('content-type')).toMatch(/javascript/);
-    expect((await fetch(`${gw.url}/ui/../package.json`)).status).toBe(404);
-    expect((await fetch(`${gw.url}/ui/nope.js`)).status).toBe(404);
+    expect((await fetch(`${gw.url}/ui/assets/app.js`)).status).toBe(200);
+    // A raw request line, so no client normalises the dots away.
+    const traversal = await new Promise<number | undefined>((resolve, reject) =>
+      request(`${gw.url}/ui/assets/..%2f..%2fpackage.json`, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      })
+        .on('error', reject)
+        .end(),
+    );
+    expect(traversal).toBe(404);
+    expect((await fetch(`${gw.url}/ui/assets/nope.js`)).status).toBe(404);
   });
 
   it('documents every /api/v1 route it answers in openapi.yaml, and answers every documented one', async () => {

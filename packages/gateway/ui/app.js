@@ -1,6 +1,6 @@
 // The topology page: polls /api/v1/topology every second, draws it with cytoscape, shows a
 // node's details and recent dead letters, and tails a Broker's events over server-sent events.
-import cytoscape from '/ui/vendor/cytoscape.esm.min.mjs';
+import cytoscape from '/ui/assets/cytoscape.esm.min.mjs';
 
 const params = new URLSearchParams(location.search);
 if (params.get('token')) sessionStorage.setItem('meshgate-token', params.get('token'));
@@ -146,7 +146,10 @@ function render(topology) {
   }
 }
 
-/** Columns by kind (sources, gateway, brokers, triggers, subscribers), rows spread evenly. */
+/**
+ * Columns by kind (sources, gateway, brokers, triggers, subscribers); within a column, nodes sit
+ * near what feeds them (the mean row of their predecessors), so edges rarely cross.
+ */
 function layout() {
   const columns = new Map();
   cy.nodes().forEach((n) => {
@@ -154,9 +157,22 @@ function layout() {
     if (!columns.has(c)) columns.set(c, []);
     columns.get(c).push(n);
   });
-  for (const [c, nodes] of columns) {
-    nodes.sort((a, b) => a.id().localeCompare(b.id()));
-    for (const [i, n] of nodes.entries()) n.position({ x: c * 220, y: (i - (nodes.length - 1) / 2) * 90 });
+  const row = new Map();
+  for (const c of [...columns.keys()].sort((a, b) => a - b)) {
+    const nodes = columns.get(c);
+    const weight = (n) => {
+      const rows = n
+        .incomers('node')
+        .map((p) => row.get(p.id()))
+        .filter((r) => r !== undefined);
+      return rows.length ? rows.reduce((a, b) => a + b, 0) / rows.length : 0;
+    };
+    nodes.sort((a, b) => weight(a) - weight(b) || a.id().localeCompare(b.id()));
+    for (const [i, n] of nodes.entries()) {
+      const y = (i - (nodes.length - 1) / 2) * 90;
+      row.set(n.id(), y);
+      n.position({ x: c * 220, y });
+    }
   }
   cy.fit(undefined, 40);
 }
@@ -180,6 +196,7 @@ async function showDetails(node, fresh) {
   $('counters-title').hidden = rows.length === 0;
   const { counters: _c, ...config } = node.details;
   $('config').textContent = JSON.stringify(config, null, 2);
+  $('config').hidden = false;
   $('config-title').hidden = false;
   if (node.kind === 'trigger' && (fresh || counters?.deadLettered > 0)) {
     const key = `${node.details.namespace}/${node.details.name}`;

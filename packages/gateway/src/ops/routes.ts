@@ -67,6 +67,7 @@ export function opsRoutes(ctx: OpsRouteContext): RouteHandler {
             ctx.deadLetters,
             rates,
             (ctx.rateWindowMs ?? 5000) / 1000,
+            ctx.gateway.federationState?.peers() ?? [],
           ),
         );
         return true;

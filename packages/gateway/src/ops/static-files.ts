@@ -1,6 +1,6 @@
 /**
- * The page's files: packages/gateway/ui as is (no build step) and cytoscape's ES module from
- * node_modules. Only known files are served; no path from the request reaches the file system.
+ * The page's files: packages/gateway/ui as is (no build step: `/ui` is index.html, the rest is
+ * under `/ui/assets/`) and cytoscape's ES module from node_modules. Only known files are served; no path from the request reaches the file system.
  */
 import { readFile, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -44,14 +44,17 @@ export class StaticFiles {
   private index(): Promise<Map<string, string>> {
     this.files ??= (async () => {
       const map = new Map<string, string>();
-      for (const name of await readdir(UI_DIR)) map.set(`/ui/${name}`, join(UI_DIR, name));
-      const index = map.get('/ui/index.html');
-      if (index) {
-        map.set('/ui', index);
-        map.set('/ui/', index);
+      // Assets live two levels down: `/ui/<x>` is the ingress path of a Broker `x` in namespace `ui`.
+      for (const name of await readdir(UI_DIR)) {
+        if (name === 'index.html') {
+          map.set('/ui', join(UI_DIR, name));
+          map.set('/ui/', join(UI_DIR, name));
+        } else {
+          map.set(`/ui/assets/${name}`, join(UI_DIR, name));
+        }
       }
       const cytoscape = dirname(createRequire(import.meta.url).resolve('cytoscape'));
-      map.set('/ui/vendor/cytoscape.esm.min.mjs', join(cytoscape, 'cytoscape.esm.min.mjs'));
+      map.set('/ui/assets/cytoscape.esm.min.mjs', join(cytoscape, 'cytoscape.esm.min.mjs'));
       return map;
     })();
     return this.files;

@@ -51,7 +51,7 @@ export interface Topology {
   edges: TopologyEdge[];
 }
 
-/** Optional parts of a model that grow with connectors and federation (sources, sinks, peers). */
+/** Optional parts of a model that grow with connectors (sources, sinks), when the model has them. */
 interface NamedPart {
   namespace?: string;
   name: string;
@@ -60,12 +60,20 @@ interface NamedPart {
   url?: string;
 }
 
+/** A federation peer as the Gateway reports it, with its link's counters. */
+export interface PeerView {
+  id: string;
+  url: string;
+  counters: { forwarded: number; failed: number };
+}
+
 export function buildTopology(
   router: Router,
   model: GatewayModel | undefined,
   deadLetters: DeadLetterLog,
   rates: RateTracker,
   windowSeconds: number,
+  peers: readonly PeerView[] = [],
 ): Topology {
   const brokers = router.listBrokers();
   const triggers = router.listTriggers();
@@ -79,15 +87,20 @@ export function buildTopology(
     counters.set(`t:${t.key}:dl`, c.deadLettered);
     counters.set(`t:${t.key}:err`, c.retried + c.failed + c.dropped + c.deadLettered);
   }
+  for (const p of peers) {
+    counters.set(`p:${p.id}:ok`, p.counters.forwarded);
+    counters.set(`p:${p.id}:err`, p.counters.failed);
+  }
   const rate = rates.observe(counters);
   const r = (key: string) => round(rate.get(key) ?? 0);
 
+  const federated = new Set(model?.federation?.brokers ?? []);
   const nodes: TopologyNode[] = [
     { id: 'gateway', kind: 'gateway', label: gatewayId, state: 'ok', details: { id: gatewayId } },
   ];
   const edges: TopologyEdge[] = [];
   for (const b of brokers) {
-    nodes.push(brokerNode(b));
+    nodes.push(brokerNode(b, federated.has(b.key)));
     edges.push({
       id: `ingress:${b.key}`,
       source: 'gateway',
@@ -129,11 +142,30 @@ export function buildTopology(
     }
   }
   nodes.push(...endpoints.values());
+  for (const p of peers) {
+    const failed = p.counters.failed > 0;
+    nodes.push({
+      id: `peer:${p.id}`,
+      kind: 'peer',
+      label: p.id,
+      state: failed ? 'error' : 'ok',
+      ...(failed && { reason: `${p.counters.failed} events not accepted by the peer` }),
+      details: { id: p.id, url: p.url, counters: p.counters, brokers: [...federated] },
+    });
+    edges.push({
+      id: `peer:${p.id}`,
+      source: 'gateway',
+      target: `peer:${p.id}`,
+      kind: 'peer',
+      rate: r(`p:${p.id}:ok`),
+      errorRate: r(`p:${p.id}:err`),
+    });
+  }
   addOptionalParts(model, nodes, edges);
   return { gateway: gatewayId, at: new Date().toISOString(), windowSeconds, nodes, edges };
 }
 
-function brokerNode(b: BrokerRuntime): TopologyNode {
+function brokerNode(b: BrokerRuntime, federated: boolean): TopologyNode {
   const status = b.channel.status();
   const ready = status.state === 'ready';
   return {
@@ -146,6 +178,7 @@ function brokerNode(b: BrokerRuntime): TopologyNode {
       namespace: b.definition.namespace,
       name: b.definition.name,
       channel: { kind: b.channel.kind, durable: b.channel.durable },
+      ...(federated && { federated: true }),
       status,
       counters: b.counters,
       ...(b.definition.delivery && { delivery: b.definition.delivery }),
@@ -193,7 +226,8 @@ function endpointNode(
   const id = `${kind}:${url}`;
   let node = nodes.get(id);
   if (!node) {
-    node = { id, kind, label: shortUrl(url), state: 'ok', details: { url } };
+    const label = kind === 'deadLetterSink' ? `dead letters → ${shortUrl(url)}` : shortUrl(url);
+    node = { id, kind, label, state: 'ok', details: { url } };
     nodes.set(id, node);
   }
   return node;
@@ -210,7 +244,7 @@ function addOptionalParts(
   edges: TopologyEdge[],
 ): void {
   if (!model) return;
-  const extra = model as unknown as { sources?: NamedPart[]; sinks?: NamedPart[]; peers?: NamedPart[] };
+  const extra = model as unknown as { sources?: NamedPart[]; sinks?: NamedPart[] };
   const key = (p: NamedPart) => (p.namespace ? `${p.namespace}/${p.name}` : p.name);
   for (const s of Array.isArray(extra.sources) ? extra.sources : []) {
     const id = `source:${key(s)}`;
@@ -228,11 +262,6 @@ function addOptionalParts(
     const id = `sink:${key(s)}`;
     nodes.push({ id, kind: 'sink', label: s.name, state: 'ok', details: { ...s } });
     edges.push({ id: `sink:${key(s)}`, source: 'gateway', target: id, kind: 'sink', rate: 0 });
-  }
-  for (const p of Array.isArray(extra.peers) ? extra.peers : []) {
-    const id = `peer:${key(p)}`;
-    nodes.push({ id, kind: 'peer', label: p.name, state: 'ok', details: { ...p } });
-    edges.push({ id: `peer:${key(p)}`, source: 'gateway', target: id, kind: 'peer', rate: 0 });
   }
 }
 
