@@ -18,7 +18,6 @@ import {
   ConfigError,
   type Delivery,
   type DeliveryHandler,
-  InvalidEventError,
   type MeshEvent,
 } from '@meshgate/core';
 import {
@@ -215,10 +214,11 @@ export class JetStreamConsumer {
     let event: MeshEvent;
     try {
       event = fromNatsMessage(incoming, ctx).event;
-    } catch (err) {
-      if (!(err instanceof InvalidEventError)) throw err;
+    } catch (caught) {
+      // Whatever the decoder throws, the message is poison; a throw here would crash the process.
+      const reason = caught instanceof Error ? caught.message : String(caught);
       if (o.deadLetterSubject !== undefined) {
-        void this.deadLetter(m, err.message);
+        void this.deadLetter(m, reason);
         return;
       }
       event = wrapMessage(incoming, ctx());
@@ -261,7 +261,12 @@ export class JetStreamConsumer {
         safely(() => m.nak(delayMs !== undefined && delayMs > 0 ? delayMs : undefined));
       },
     };
-    this.handler?.(delivery);
+    try {
+      this.handler?.(delivery);
+    } catch (err) {
+      // A throwing handler must not take the consumer down: the delivery goes back for later.
+      delivery.nack(err instanceof Error ? err : new Error(String(err)), 1000);
+    }
   }
 
   /** Copies the message, as it is, to the dead-letter subject (PubAck), then terminates it. */

@@ -12,7 +12,6 @@ import {
   type ComponentStatus,
   type Delivery,
   type DeliveryHandler,
-  InvalidEventError,
   type MeshEvent,
   type Source,
 } from '@meshgate/core';
@@ -90,8 +89,8 @@ export class NatsSubjectSource implements Source {
     let event: MeshEvent;
     try {
       event = fromNatsMessage(incoming, ctx).event;
-    } catch (err) {
-      if (!(err instanceof InvalidEventError)) throw err;
+    } catch {
+      // Not a valid CloudEvent (or not decodable at all): wrapped, never dropped.
       event = wrapMessage(incoming, ctx);
     }
     this.inFlight += 1;
@@ -115,6 +114,11 @@ export class NatsSubjectSource implements Source {
         if (settle()) this.nacked += 1;
       },
     };
-    this.handler?.(delivery);
+    try {
+      this.handler?.(delivery);
+    } catch (err) {
+      // A throwing handler must not take the consumer down: the delivery goes back for later.
+      delivery.nack(err instanceof Error ? err : new Error(String(err)), 1000);
+    }
   }
 }

@@ -139,8 +139,9 @@ export class QueueConsumer {
     let event: MeshEvent;
     try {
       event = fromAmqpMessage(msg, ctx).event;
-    } catch (err) {
-      if (!(err instanceof InvalidEventError)) throw err;
+    } catch (caught) {
+      // Whatever the decoder throws, the message is poison; a throw here would crash the process.
+      const err = asInvalid(caught);
       if (this.options.deadLetter !== undefined) {
         await this.deadLetter(channel, msg, err);
         return;
@@ -192,7 +193,12 @@ export class QueueConsumer {
         this.delayed.set(timer, requeue);
       },
     };
-    this.handler?.(delivery);
+    try {
+      this.handler?.(delivery);
+    } catch (err) {
+      // A throwing handler must not take the consumer down: the delivery goes back for later.
+      delivery.nack(err instanceof Error ? err : new Error(String(err)), 1000);
+    }
   }
 
   /** Publishes the message as it is to the dead-letter exchange, waits for the confirm, acks it. */
@@ -234,4 +240,12 @@ export class QueueConsumer {
     this.idleWaiters = [];
     for (const w of waiters) w();
   }
+}
+
+function asInvalid(err: unknown): InvalidEventError {
+  return err instanceof InvalidEventError
+    ? err
+    : new InvalidEventError(`undecodable message: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
 }

@@ -107,6 +107,35 @@ describe('rabbitmq errors (real broker)', () => {
     }
   });
 
+  it('a handler that throws does not take the source down; the message comes back', async () => {
+    const queue = uniqueName('throwing');
+    const c = await amqp.connect(services.rabbitmqUrl());
+    const ch = await c.createConfirmChannel();
+    await ch.assertQueue(queue, { durable: false, autoDelete: true });
+    const sink = new RabbitmqSink({
+      name: 'throwing',
+      url: services.rabbitmqUrl(),
+      exchange: '',
+      routingKey: queue,
+    });
+    await sink.send(conformanceEvent(1));
+    const recorder = new DeliveryRecorder((d, r) => {
+      if (r.received.length === 1) throw new Error('handler bug');
+      d.ack();
+    });
+    const source = new RabbitmqSource({ name: 'throwing', url: services.rabbitmqUrl(), queue });
+    try {
+      await source.start(recorder.handler);
+      await recorder.waitFor(2);
+      expect(recorder.received[1]!.event.attributes.id).toBe(recorder.received[0]!.event.attributes.id);
+      expect(source.status().state).toBe('ready');
+    } finally {
+      await source.stop();
+      await sink.close();
+      await c.close();
+    }
+  });
+
   it('wrong credentials: degraded with a reason, the password never shown', async () => {
     const url = new URL(services.rabbitmqUrl());
     url.username = 'nobody';
