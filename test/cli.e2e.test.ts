@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startMeshgate } from './support/processes.js';
+import { postEvent } from './support/gateway.js';
+import { startMeshgate, startSubscriber } from './support/processes.js';
 
 function tempFile(name: string, text: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'meshgate-cli-')), name);
@@ -65,6 +66,28 @@ spec:
 
     expect(await gateway.stop('SIGTERM')).toBe(0);
     await display.stop();
+  });
+
+  it('start reloads a changed file: a new Trigger starts; a broken file is refused and the old config keeps running', async () => {
+    const sub = await startSubscriber();
+    const broker =
+      'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata: { name: default, namespace: shop }\n';
+    const config = tempFile('gateway.yaml', broker);
+    const gateway = startMeshgate(['start', '-f', config, '--port', '0']);
+    const url = (await gateway.waitFor(/"url":"(http:\/\/[^"]+)".*"msg":"meshgate started"/))[1] as string;
+    writeFileSync(
+      config,
+      `${broker}---\napiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata: { name: all, namespace: shop }\nspec: { broker: default, subscriber: { uri: ${sub.url} } }\n`,
+    );
+    await gateway.waitFor(/configuration reloaded/);
+    expect((await postEvent(`${url}/shop/default`, { type: 'a' })).status).toBe(202);
+    await expect.poll(() => sub.requests().length, { timeout: 10_000 }).toBe(1);
+
+    writeFileSync(config, `${broker}---\nkind: Nope\n`);
+    await gateway.waitFor(/configuration refused/);
+    expect((await postEvent(`${url}/shop/default`, { type: 'b' })).status).toBe(202);
+    await expect.poll(() => sub.requests().length, { timeout: 10_000 }).toBe(2);
+    await gateway.stop();
   });
 
   it('validate exits 1 naming the file, the document and the field', async () => {

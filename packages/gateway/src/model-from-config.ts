@@ -88,6 +88,7 @@ export function modelFromConfig(config: LoadedConfig, ctx: ModelContext): Gatewa
       })),
     };
   }
+  if (config.gateway.kyma) model.kyma = config.gateway.kyma;
   return model;
 }
 

@@ -2,13 +2,12 @@
  * `meshgate start`: load the configuration, run the gateway, reload on change, stop cleanly on
  * SIGINT/SIGTERM (in-flight deliveries end, nothing new is accepted).
  */
-import { ConfigError, type LoadedConfig, loadConfig } from '@meshgate/core';
+import { ConfigError, type LoadedConfig, loadConfig, watchConfig } from '@meshgate/core';
 import { createConnectorRuntime } from './connectors/index.js';
 import { Gateway } from './gateway.js';
 import { asCoreLogger, createLogger } from './logger.js';
 import { modelFromConfig } from './model-from-config.js';
 import { installOps, tracingFromEnv } from './ops/index.js';
-import { watchPaths } from './watch.js';
 
 export interface StartOptions {
   file: string[];
@@ -46,20 +45,26 @@ export async function runStart(options: StartOptions): Promise<void> {
     'meshgate started',
   );
 
+  // Reloads run one after another; a bad new file changes nothing: the running config stays.
+  let reloading = Promise.resolve();
+  const refused = (err: unknown) =>
+    logger.error(
+      { err: err instanceof ConfigError ? err.message : err },
+      'configuration refused; keeping the running one',
+    );
   const watcher = options.watch
-    ? watchPaths(options.file, async () => {
-        try {
-          const next = await loadConfig(options.file);
-          await apply(next);
-          logger.info({ files: next.files }, 'configuration reloaded');
-        } catch (err) {
-          // A bad new file changes nothing: the running configuration stays.
-          logger.error(
-            { err: err instanceof ConfigError ? err.message : err },
-            'configuration refused; keeping the running one',
-          );
-        }
-      })
+    ? watchConfig(
+        options.file,
+        {
+          onChange: (next) => {
+            reloading = reloading
+              .then(() => apply(next))
+              .then(() => logger.info({ files: next.files }, 'configuration reloaded'), refused);
+          },
+          onError: refused,
+        },
+        { initial: config },
+      )
     : undefined;
 
   let stopping = false;

@@ -236,7 +236,8 @@ function assemble(parsed: readonly ParsedResource[], files: string[]): LoadedCon
 function gatewaySettings(doc: GatewayResource | undefined): GatewaySettings {
   if (doc === undefined) {
     return {
-      id: hostname() || 'meshgate',
+      // Gateway ids travel in federation routes: lower-case host names fit their rules.
+      id: hostname().toLowerCase() || 'meshgate',
       http: { host: '0.0.0.0', port: 8080, maxBodyBytes: 1_048_576 },
       admin: {},
       logging: { level: 'info' },
@@ -249,6 +250,7 @@ function gatewaySettings(doc: GatewayResource | undefined): GatewaySettings {
     http: { ...doc.spec.http },
     admin,
     logging: { ...doc.spec.logging },
+    ...(doc.spec.kyma && { kyma: { ...doc.spec.kyma } }),
     origin: doc.origin,
   };
 }

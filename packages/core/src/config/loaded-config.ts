@@ -17,6 +17,8 @@ export interface GatewaySettings {
   http: { host: string; port: number; maxBodyBytes: number };
   admin: { token?: SecretValue };
   logging: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
+  /** Kyma's legacy event ingress target, when configured. */
+  kyma?: { namespace: string; broker: string };
   /** Absent when the defaults are used. */
   origin?: ResourceOrigin;
 }

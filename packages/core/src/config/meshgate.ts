@@ -160,6 +160,13 @@ export const gatewaySchema = envelope(
           level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
         })
         .default({ level: 'info' }),
+      kyma: z
+        .strictObject({
+          broker: z.string().min(1).describe('The Broker legacy Kyma events go into.'),
+          namespace: z.string().min(1).default('default'),
+        })
+        .optional()
+        .describe("Kyma's legacy event ingress, POST /<application>/v1/events (absent: off)."),
     })
     .default({
       http: {
