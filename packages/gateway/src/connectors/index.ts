@@ -8,3 +8,4 @@ export {
 export { type SourceCounters, type SourceInfo, SourceRuntime } from './source-runtime.js';
 export { SinkAddressable, type SinkCounters, sinkFailure } from './sinks.js';
 export { defaultChannelName } from './channels.js';
+export { registerConnectorMetrics } from './metrics.js';
