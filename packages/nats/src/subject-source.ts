@@ -8,13 +8,7 @@
  * (`maxBuffered`), and what overflows it is dropped and counted in `status().reason`, which is
  * what core NATS itself does to a slow consumer.
  */
-import {
-  type ComponentStatus,
-  type Delivery,
-  type DeliveryHandler,
-  type MeshEvent,
-  type Source,
-} from '@meshgate/core';
+import type { ComponentStatus, Delivery, DeliveryHandler, MeshEvent, Source } from '@meshgate/core';
 import type { Msg, Subscription } from 'nats';
 import { fromNatsMessage, type WrapContext, wrapMessage } from './binding.js';
 import { NatsConnectionKeeper } from './connection.js';
