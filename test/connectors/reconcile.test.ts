@@ -106,4 +106,44 @@ describe('connector runtime reconcile', () => {
     }
     expect(runtime.list().sources).toEqual([]);
   });
+
+  it('changes nothing when a new configuration has a resource it cannot build', async () => {
+    const runtime = createConnectorRuntime();
+    const ctx = { selfUrl: 'http://127.0.0.1:1', sender, logger: silentLogger };
+    const subject = uniqueName('reconcile-keep');
+    try {
+      await runtime.apply(config({ s1: subject }, 'out.one'), ctx);
+      const sink = runtime.sink('shop', 'out');
+      // The sink changes subject, but a new source sits on a Connection with NATS auth, which
+      // the NATS connector cannot pass on: refused when built, so the sink must not change either.
+      const bad = parseConfigText(`apiVersion: meshgate.io/v1alpha1
+kind: Connection
+metadata: { name: nats, namespace: shop }
+spec: { nats: { servers: ["${services.natsUrl()}"] } }
+---
+apiVersion: meshgate.io/v1alpha1
+kind: Connection
+metadata: { name: natsauth, namespace: shop }
+spec: { nats: { servers: ["${services.natsUrl()}"], auth: { token: secret } } }
+---
+apiVersion: meshgate.io/v1alpha1
+kind: NatsSink
+metadata: { name: out, namespace: shop }
+spec: { connection: nats, subject: out.changed, jetstream: false }
+---
+apiVersion: meshgate.io/v1alpha1
+kind: NatsSource
+metadata: { name: s2, namespace: shop }
+spec:
+  connection: natsauth
+  subject: ${subject}.more
+  sink: { uri: "http://127.0.0.1:9/sink" }`);
+      await expect(runtime.apply(bad, ctx)).rejects.toThrow(/NATS auth and tls are not supported/);
+      // Neither the sink replaced nor s1 (absent from the new configuration) stopped.
+      expect(runtime.sink('shop', 'out')).toBe(sink);
+      expect(runtime.list().sources.map((s) => s.key)).toEqual(['NatsSource shop/s1']);
+    } finally {
+      await runtime.close();
+    }
+  });
 });

@@ -121,7 +121,9 @@ class Runtime implements GatewayConnectorRuntime {
     for (const s of [...config.kafkaSinks, ...config.sinks]) {
       wantedSinks.set(resourceKey(s.metadata.namespace, s.metadata.name), s);
     }
-    const retiredSinks: SinkAddressable[] = [];
+    // Everything is built before anything changes: a resource that cannot be built (a ConfigError)
+    // leaves the running set as it was. Nothing connects until it is started or first used.
+    const newSinks: SinkAddressable[] = [];
     for (const [key, resource] of wantedSinks) {
       const print = fingerprint({
         kind: resource.kind,
@@ -132,17 +134,9 @@ class Runtime implements GatewayConnectorRuntime {
       if (current?.fingerprint === print) continue;
       const logger = ctx.logger.child({ sink: key });
       const sink = createSink(resource, this.clients(), logger);
-      this.sinks.set(
-        key,
+      newSinks.push(
         new SinkAddressable(key, resource.kind, sink, config.gateway.http.maxBodyBytes, print, logger),
       );
-      if (current) retiredSinks.push(current);
-    }
-    for (const [key, current] of this.sinks) {
-      if (!wantedSinks.has(key)) {
-        this.sinks.delete(key);
-        retiredSinks.push(current);
-      }
     }
 
     const wantedSources = new Map<string, AnySource>();
@@ -196,6 +190,19 @@ class Runtime implements GatewayConnectorRuntime {
       if (!wantedSources.has(key)) {
         this.sources.delete(key);
         toStop.push(current);
+      }
+    }
+
+    const retiredSinks: SinkAddressable[] = [];
+    for (const sink of newSinks) {
+      const current = this.sinks.get(sink.key);
+      if (current) retiredSinks.push(current);
+      this.sinks.set(sink.key, sink);
+    }
+    for (const [key, current] of this.sinks) {
+      if (!wantedSinks.has(key)) {
+        this.sinks.delete(key);
+        retiredSinks.push(current);
       }
     }
 
