@@ -1,0 +1,160 @@
+/**
+ * A peer link outage with real gateway processes: west is stopped (SIGSTOP: its socket still
+ * accepts connections, nothing answers, like a partition) for 15 s in the middle of a stream of
+ * 2,000 events published at east, then continued. East's copies time out (10 s) and are retried,
+ * the rest wait in east's Broker channel; when west runs again it reads the copies that waited in
+ * its socket backlog *and* east's retries of them: every event arrives, and the repeats are
+ * dropped by west's dedup window (verdict `duplicate`), so its Trigger gets each event once.
+ *
+ * (A west that is killed and restarted instead is not tested here: see the H13 report, a
+ * restarted gateway first announces an empty interest.)
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { postEvent } from './support/gateway.js';
+import { freePort } from './support/ports.js';
+import { startMeshgate, startSubscriber } from './support/processes.js';
+
+const TOKEN = 'outage-shared-token';
+const TOTAL = 2_000;
+const OUTAGE_MS = 15_000;
+
+function eastYaml(westUrl: string): string {
+  return `apiVersion: meshgate.io/v1alpha1
+kind: Gateway
+metadata: { name: east }
+spec: { id: east }
+---
+apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata:
+  name: default
+  namespace: mesh
+  annotations: { meshgate.io/federated: "true" }
+---
+apiVersion: meshgate.io/v1alpha1
+kind: Peer
+metadata: { name: west, namespace: mesh }
+spec: { url: "${westUrl}", token: "${TOKEN}" }
+`;
+}
+
+function westYaml(eastUrl: string, sinkUrl: string): string {
+  return `apiVersion: meshgate.io/v1alpha1
+kind: Gateway
+metadata: { name: west }
+spec: { id: west }
+---
+apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata:
+  name: default
+  namespace: mesh
+  annotations: { meshgate.io/federated: "true" }
+---
+apiVersion: meshgate.io/v1alpha1
+kind: Peer
+metadata: { name: east, namespace: mesh }
+spec: { url: "${eastUrl}", token: "${TOKEN}" }
+---
+apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata: { name: orders, namespace: mesh }
+spec:
+  broker: default
+  filter: { attributes: { type: order.created } }
+  subscriber: { uri: "${sinkUrl}" }
+`;
+}
+
+function configFile(id: string, yaml: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), `meshgate-${id}-`)), 'gateway.yaml');
+  writeFileSync(file, yaml);
+  return file;
+}
+
+describe('federation link outage (gateway processes)', () => {
+  it(`west stopped for ${OUTAGE_MS / 1000} s mid-stream of ${TOTAL} events: all arrive, repeats dropped`, async () => {
+    const [eastPort, westPort] = [await freePort(), await freePort()];
+    const east = `http://127.0.0.1:${eastPort}`;
+    const west = `http://127.0.0.1:${westPort}`;
+    const sink = await startSubscriber();
+    const westGw = startMeshgate([
+      'start',
+      '-f',
+      configFile('west', westYaml(east, sink.url)),
+      '--port',
+      String(westPort),
+    ]);
+    const eastGw = startMeshgate([
+      'start',
+      '-f',
+      configFile('east', eastYaml(west)),
+      '--port',
+      String(eastPort),
+    ]);
+    await westGw.waitFor(/meshgate started/, 30_000);
+    await eastGw.waitFor(/meshgate started/, 30_000);
+    await new Promise((r) => setTimeout(r, 2_500));
+
+    // The stream: ~100 events/s, so the outage falls in its middle.
+    let published = 0;
+    let outageStartedAt = 0;
+    const stream = (async () => {
+      for (let i = 0; i < TOTAL; i++) {
+        const { status, body } = await postEvent(`${east}/mesh/default`, {
+          type: 'order.created',
+          id: `o-${i}`,
+          source: '/outage',
+        });
+        if (status !== 202) throw new Error(`o-${i}: east answered ${status} ${body}`);
+        published++;
+        if (i % 20 === 19) await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    await expect.poll(() => published, { timeout: 20_000 }).toBeGreaterThanOrEqual(TOTAL / 4);
+    outageStartedAt = published;
+    westGw.child.kill('SIGSTOP');
+    const deliveredBefore = sink.requests().length;
+    await new Promise((r) => setTimeout(r, OUTAGE_MS));
+    const duringOutage = sink.requests().length - deliveredBefore;
+    westGw.child.kill('SIGCONT');
+    await stream;
+
+    const distinct = () => new Set(sink.requests().map((r) => r.headers['ce-id'])).size;
+    // Counts are reported whether or not everything arrived.
+    await expect
+      .poll(distinct, { timeout: 40_000, interval: 500 })
+      .toBe(TOTAL)
+      .catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const deliveries = sink.requests().length;
+    const westPeers = (await (await fetch(`${west}/api/v1/peers`)).json()) as {
+      received: Record<string, number>;
+    };
+    const eastPeers = (await (await fetch(`${east}/api/v1/peers`)).json()) as {
+      items: { id: string; counters: Record<string, number> }[];
+    };
+    console.info('link outage:', {
+      published: TOTAL,
+      westStoppedAfter: outageStartedAt,
+      outageMs: OUTAGE_MS,
+      deliveredWhileWestWasDown: duringOutage,
+      distinctDelivered: distinct(),
+      deliveries,
+      repeatedDeliveries: deliveries - distinct(),
+      westReceived: westPeers.received,
+      eastLinkCounters: eastPeers.items.find((p) => p.id === 'west')?.counters,
+    });
+    expect(duringOutage).toBe(0);
+    expect(distinct()).toBe(TOTAL);
+    // West's dedup window dropped the copies it got twice; its Trigger saw each event once.
+    expect(westPeers.received.duplicate).toBeGreaterThan(0);
+    expect(westPeers.received.accept).toBe(TOTAL);
+    expect(deliveries).toBe(TOTAL);
+    await eastGw.stop();
+    await westGw.stop();
+  }, 90_000);
+});
