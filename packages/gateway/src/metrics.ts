@@ -34,10 +34,12 @@ export function createMetrics(router: () => Router | undefined): GatewayMetrics 
     labelNames: ['trigger', 'outcome'],
     registers: [registry],
   });
+  // Histograms are labelled by Broker, not Trigger: 15 buckets per Trigger would make 10,000
+  // Triggers hundreds of thousands of series (memory, and a /metrics page too large to scrape).
   const attempts = new Histogram({
-    name: 'meshgate_trigger_delivery_attempt_duration_seconds',
-    help: 'Duration of one HTTP delivery attempt to a subscriber, by response class',
-    labelNames: ['trigger', 'response'],
+    name: 'meshgate_broker_delivery_attempt_duration_seconds',
+    help: "Duration of one HTTP delivery attempt to a subscriber of the Broker's Triggers, by response class",
+    labelNames: ['broker', 'response'],
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
@@ -48,9 +50,9 @@ export function createMetrics(router: () => Router | undefined): GatewayMetrics 
     registers: [registry],
   });
   const endToEnd = new Histogram({
-    name: 'meshgate_trigger_event_latency_seconds',
-    help: 'Time from Broker ingress to the end of the event delivery for a Trigger',
-    labelNames: ['trigger', 'outcome'],
+    name: 'meshgate_broker_event_latency_seconds',
+    help: 'Time from Broker ingress to the end of an event delivery for one of its Triggers',
+    labelNames: ['broker', 'outcome'],
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
@@ -78,19 +80,33 @@ export function createMetrics(router: () => Router | undefined): GatewayMetrics 
     },
   });
 
+  // Trigger key -> its Broker's key, for the per-Broker histograms.
+  const brokerOf = new Map<string, string>();
+  const broker = (trigger: string): string => {
+    let b = brokerOf.get(trigger);
+    if (b === undefined) {
+      const t = router()
+        ?.listTriggers()
+        .find((x) => x.key === trigger);
+      b = t ? `${t.definition.namespace}/${t.definition.broker}` : 'unknown';
+      if (brokerOf.size > 100_000) brokerOf.clear();
+      brokerOf.set(trigger, b);
+    }
+    return b;
+  };
+
   const observer: RouterObserver = {
     ingested: (broker, count) => received.inc({ broker }, count),
     rejected: (broker, reason, count) => rejected.inc({ broker, reason }, count),
-    attempt: (trigger, status, durationMs) =>
-      attempts.observe(
-        { trigger, response: status === undefined ? 'error' : `${Math.floor(status / 100)}xx` },
-        durationMs / 1000,
-      ),
+    attempt: (trigger, status, durationMs) => {
+      const response = status === undefined ? 'error' : `${Math.floor(status / 100)}xx`;
+      attempts.observe({ broker: broker(trigger), response }, durationMs / 1000);
+    },
     retried: (trigger) => retries.inc({ trigger }),
     outcome: (trigger, outcome, sinceArrivalMs) => {
       outcomes.inc({ trigger, outcome });
       if (sinceArrivalMs !== undefined)
-        endToEnd.observe({ trigger, outcome }, Math.max(0, sinceArrivalMs) / 1000);
+        endToEnd.observe({ broker: broker(trigger), outcome }, Math.max(0, sinceArrivalMs) / 1000);
     },
   };
   return { registry, observer };
