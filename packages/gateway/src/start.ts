@@ -23,7 +23,7 @@ export async function runStart(options: StartOptions): Promise<void> {
   const tracing = tracingFromEnv(process.env, { gatewayId: config.gateway.id, logger: log });
   const connectors = createConnectorRuntime({ logger: log });
   const gateway = new Gateway({ logger: log, connectors, ...(tracing && { tracer: tracing.tracer }) });
-  installOps(gateway, { logger: log, adminToken: config.gateway.admin.token?.reveal(), tracing });
+  installOps(gateway, { logger: log, adminToken: config.gateway.admin.token?.reveal(), tracing, connectors });
   const host = options.host ?? config.gateway.http.host;
   const port = options.port ?? config.gateway.http.port;
   await gateway.listen(host, port);

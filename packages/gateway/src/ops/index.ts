@@ -3,7 +3,15 @@ export { installOps, type Ops, type OpsOptions } from './install.js';
 export { DeadLetterLog, type DeadLetterEntry, type DeadLetterJson } from './dead-letters.js';
 export { TailHub, TailClient, type TailOptions } from './live-tail.js';
 export { RateTracker } from './rates.js';
-export { buildTopology, type Topology, type TopologyNode, type TopologyEdge } from './topology.js';
+export {
+  buildTopology,
+  type ConnectorsView,
+  type PeerView,
+  type Topology,
+  type TopologyEdge,
+  type TopologyInput,
+  type TopologyNode,
+} from './topology.js';
 export { filtersFromQuery, readiness } from './routes.js';
 export {
   createTracing,

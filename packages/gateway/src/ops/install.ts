@@ -8,6 +8,7 @@ import { tokenChecker } from './auth.js';
 import { DeadLetterLog, DEFAULT_DEAD_LETTERS_PER_TRIGGER } from './dead-letters.js';
 import { TailHub } from './live-tail.js';
 import { opsRoutes } from './routes.js';
+import type { ConnectorsView } from './topology.js';
 import type { Tracing } from './tracing.js';
 
 export interface OpsOptions {
@@ -20,6 +21,8 @@ export interface OpsOptions {
   rateWindowMs?: number;
   /** The tracing the Gateway was built with (its pending spans are exported on stop). */
   tracing?: Tracing | undefined;
+  /** The connector runtime (`createConnectorRuntime()`): its Sources and Sinks join the topology. */
+  connectors?: ConnectorsView | undefined;
 }
 
 export interface Ops {
@@ -42,6 +45,7 @@ export function installOps(gateway: Gateway, options: OpsOptions = {}): Ops {
       tails,
       ...(authorized && { authorized }),
       ...(options.rateWindowMs !== undefined && { rateWindowMs: options.rateWindowMs }),
+      ...(options.connectors && { connectors: options.connectors }),
     }),
   );
   // Open tails would keep the HTTP server from closing, and batched spans would be lost: end

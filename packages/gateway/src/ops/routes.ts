@@ -12,7 +12,7 @@ import type { DeadLetterLog } from './dead-letters.js';
 import type { TailHub } from './live-tail.js';
 import { RateTracker } from './rates.js';
 import { OPENAPI_FILE, StaticFiles } from './static-files.js';
-import { buildTopology } from './topology.js';
+import { buildTopology, type ConnectorsView } from './topology.js';
 
 export interface OpsRouteContext {
   gateway: Gateway;
@@ -21,6 +21,16 @@ export interface OpsRouteContext {
   /** Answers true when the request carries the admin token; absent: the API is open. */
   authorized?: (req: IncomingMessage, query: URLSearchParams) => boolean;
   rateWindowMs?: number;
+  /** The connectors' Sources and Sinks, for the topology. */
+  connectors?: ConnectorsView | undefined;
+}
+
+function selfUrl(gateway: Gateway): string | undefined {
+  try {
+    return gateway.url;
+  } catch {
+    return undefined; // not listening
+  }
 }
 
 export function opsRoutes(ctx: OpsRouteContext): RouteHandler {
@@ -61,14 +71,16 @@ export function opsRoutes(ctx: OpsRouteContext): RouteHandler {
         sendJson(
           res,
           200,
-          buildTopology(
+          buildTopology({
             router,
-            ctx.gateway.currentModel,
-            ctx.deadLetters,
+            model: ctx.gateway.currentModel,
+            deadLetters: ctx.deadLetters,
             rates,
-            (ctx.rateWindowMs ?? 5000) / 1000,
-            ctx.gateway.federationState?.peers() ?? [],
-          ),
+            windowSeconds: (ctx.rateWindowMs ?? 5000) / 1000,
+            peers: ctx.gateway.federationState?.peers() ?? [],
+            connectors: ctx.connectors,
+            selfUrl: selfUrl(ctx.gateway),
+          }),
         );
         return true;
       case 'readiness': {

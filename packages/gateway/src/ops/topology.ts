@@ -1,9 +1,10 @@
 /**
- * The topology view (`GET /api/v1/topology`): nodes (gateway, brokers, triggers, subscribers,
- * dead-letter sinks, and sources, sinks and peers when the model has them) and edges with live
- * rates from the router's counters.
+ * The topology view (`GET /api/v1/topology`): nodes (gateway, Brokers, Triggers, subscribers,
+ * dead-letter sinks, Sources, Sinks, federation peers) and edges with live rates from the
+ * router's and connectors' counters. URLs that point back at this gateway are drawn as edges to
+ * the Broker or Sink they name.
  */
-import type { BrokerRuntime, Router, TriggerRuntime } from '@meshgate/core';
+import type { BrokerRuntime, ComponentStatus, Router, TriggerRuntime } from '@meshgate/core';
 import type { GatewayModel } from '../model.js';
 import type { DeadLetterLog } from './dead-letters.js';
 import type { RateTracker } from './rates.js';
@@ -17,7 +18,7 @@ export type NodeKind =
   | 'source'
   | 'sink'
   | 'peer';
-/** ok; warning (a backlog); error (dead letters, failures, a channel not ready). */
+/** ok; warning (a backlog); error (dead letters, failures, a channel or connection not ready). */
 export type NodeState = 'ok' | 'warning' | 'error';
 
 export interface TopologyNode {
@@ -35,11 +36,11 @@ export interface TopologyEdge {
   id: string;
   source: string;
   target: string;
-  /** What flows: ingress, filter (events passing the Trigger's filter), delivery, dead-letter. */
+  /** What flows: ingress, filter (events passing the Trigger's filter), delivery, dead-letter, ... */
   kind: 'ingress' | 'filter' | 'delivery' | 'dead-letter' | 'source' | 'sink' | 'peer';
   /** Events per second over the last few seconds. */
   rate: number;
-  /** Failed deliveries (retries, dead letters, drops) per second, on delivery edges. */
+  /** Failures per second (retries, dead letters, drops, refused), where they are counted. */
   errorRate?: number;
 }
 
@@ -51,15 +52,6 @@ export interface Topology {
   edges: TopologyEdge[];
 }
 
-/** Optional parts of a model that grow with connectors (sources, sinks), when the model has them. */
-interface NamedPart {
-  namespace?: string;
-  name: string;
-  kind?: string;
-  broker?: string;
-  url?: string;
-}
-
 /** A federation peer as the Gateway reports it, with its link's counters. */
 export interface PeerView {
   id: string;
@@ -67,17 +59,48 @@ export interface PeerView {
   counters: { forwarded: number; failed: number };
 }
 
-export function buildTopology(
-  router: Router,
-  model: GatewayModel | undefined,
-  deadLetters: DeadLetterLog,
-  rates: RateTracker,
-  windowSeconds: number,
-  peers: readonly PeerView[] = [],
-): Topology {
+/** What the connectors run, as their runtime lists it (`GatewayConnectorRuntime.list()`). */
+export interface ConnectorsView {
+  list(): {
+    sources: {
+      key: string;
+      kind: string;
+      sink: string;
+      status: ComponentStatus;
+      counters: { delivered: number; deadLettered: number; failed: number; dropped: number };
+      lastError?: string;
+    }[];
+    sinks: {
+      key: string;
+      kind: string;
+      status: ComponentStatus;
+      counters: { accepted: number; failed: number };
+      lastError?: string;
+    }[];
+  };
+}
+
+export interface TopologyInput {
+  router: Router;
+  model: GatewayModel | undefined;
+  deadLetters: DeadLetterLog;
+  rates: RateTracker;
+  windowSeconds: number;
+  peers?: readonly PeerView[];
+  connectors?: ConnectorsView | undefined;
+  /** This gateway's URL, to tell its own Brokers and Sinks among delivery URLs. */
+  selfUrl?: string | undefined;
+}
+
+export function buildTopology(input: TopologyInput): Topology {
+  const { router, model, deadLetters, rates } = input;
   const brokers = router.listBrokers();
   const triggers = router.listTriggers();
+  const peers = input.peers ?? [];
+  const { sources, sinks } = input.connectors?.list() ?? { sources: [], sinks: [] };
   const gatewayId = model?.id ?? 'gateway';
+
+  // One sample of every counter, so each rate is computed over the same window.
   const counters = new Map<string, number>();
   for (const b of brokers) counters.set(`b:${b.key}`, b.counters.received);
   for (const t of triggers) {
@@ -91,14 +114,33 @@ export function buildTopology(
     counters.set(`p:${p.id}:ok`, p.counters.forwarded);
     counters.set(`p:${p.id}:err`, p.counters.failed);
   }
+  for (const s of sources) {
+    counters.set(`src:${s.key}:ok`, s.counters.delivered);
+    counters.set(`src:${s.key}:err`, s.counters.deadLettered + s.counters.failed + s.counters.dropped);
+  }
+  for (const s of sinks) {
+    counters.set(`snk:${s.key}:ok`, s.counters.accepted);
+    counters.set(`snk:${s.key}:err`, s.counters.failed);
+  }
   const rate = rates.observe(counters);
   const r = (key: string) => round(rate.get(key) ?? 0);
 
-  const federated = new Set(model?.federation?.brokers ?? []);
   const nodes: TopologyNode[] = [
     { id: 'gateway', kind: 'gateway', label: gatewayId, state: 'ok', details: { id: gatewayId } },
   ];
   const edges: TopologyEdge[] = [];
+  const federated = new Set(model?.federation?.brokers ?? []);
+  const brokerKeys = new Set(brokers.map((b) => b.key));
+  const sinkKeys = new Set(sinks.map((s) => s.key));
+  const endpoints = new Map<string, TopologyNode>();
+  /** The node a delivery URL reaches: this gateway's Broker or Sink, else an outside endpoint. */
+  const target = (url: string, kind: 'subscriber' | 'deadLetterSink'): string => {
+    const own = ownPath(url, input.selfUrl);
+    if (own && brokerKeys.has(own)) return `broker:${own}`;
+    if (own && sinkKeys.has(own)) return `sink:${own}`;
+    return endpointNode(endpoints, kind, url).id;
+  };
+
   for (const b of brokers) {
     nodes.push(brokerNode(b, federated.has(b.key)));
     edges.push({
@@ -109,39 +151,59 @@ export function buildTopology(
       rate: r(`b:${b.key}`),
     });
   }
-  const endpoints = new Map<string, TopologyNode>();
+  for (const s of sinks) {
+    nodes.push(componentNode(`sink:${s.key}`, 'sink', s.key, s, s.counters.failed > 0));
+    edges.push({
+      id: `sink:${s.key}`,
+      source: 'gateway',
+      target: `sink:${s.key}`,
+      kind: 'sink',
+      rate: r(`snk:${s.key}:ok`),
+      errorRate: r(`snk:${s.key}:err`),
+    });
+  }
   for (const t of triggers) {
     nodes.push(triggerNode(t, deadLetters.total(t.key)));
-    const brokerId = `broker:${t.definition.namespace}/${t.definition.broker}`;
     edges.push({
       id: `filter:${t.key}`,
-      source: brokerId,
+      source: `broker:${t.definition.namespace}/${t.definition.broker}`,
       target: `trigger:${t.key}`,
       kind: 'filter',
       rate: r(`t:${t.key}:in`),
     });
-    const sub = endpointNode(endpoints, 'subscriber', t.definition.subscriberUrl);
     edges.push({
       id: `delivery:${t.key}`,
       source: `trigger:${t.key}`,
-      target: sub.id,
+      target: target(t.definition.subscriberUrl, 'subscriber'),
       kind: 'delivery',
       rate: r(`t:${t.key}:ok`),
       errorRate: r(`t:${t.key}:err`),
     });
-    const dls = deadLetterUrl(t);
+    const dls = t.definition.delivery?.deadLetterSink?.uri;
     if (dls) {
-      const node = endpointNode(endpoints, 'deadLetterSink', dls);
       edges.push({
         id: `dead-letter:${t.key}`,
         source: `trigger:${t.key}`,
-        target: node.id,
+        target: target(dls, 'deadLetterSink'),
         kind: 'dead-letter',
         rate: r(`t:${t.key}:dl`),
       });
     }
   }
-  nodes.push(...endpoints.values());
+  for (const s of sources) {
+    const c = s.counters;
+    nodes.push(
+      componentNode(`source:${s.key}`, 'source', s.key, s, c.deadLettered + c.failed + c.dropped > 0),
+    );
+    edges.push({
+      id: `source:${s.key}`,
+      source: `source:${s.key}`,
+      target: target(s.sink, 'subscriber'),
+      kind: 'source',
+      rate: r(`src:${s.key}:ok`),
+      errorRate: r(`src:${s.key}:err`),
+    });
+  }
   for (const p of peers) {
     const failed = p.counters.failed > 0;
     nodes.push({
@@ -161,8 +223,14 @@ export function buildTopology(
       errorRate: r(`p:${p.id}:err`),
     });
   }
-  addOptionalParts(model, nodes, edges);
-  return { gateway: gatewayId, at: new Date().toISOString(), windowSeconds, nodes, edges };
+  nodes.push(...endpoints.values());
+  return {
+    gateway: gatewayId,
+    at: new Date().toISOString(),
+    windowSeconds: input.windowSeconds,
+    nodes,
+    edges,
+  };
 }
 
 function brokerNode(b: BrokerRuntime, federated: boolean): TopologyNode {
@@ -218,6 +286,40 @@ function triggerNode(t: TriggerRuntime, deadLetters: number): TopologyNode {
   };
 }
 
+/** A Source or Sink: error when its connection is not ready or events failed. */
+function componentNode(
+  id: string,
+  kind: 'source' | 'sink',
+  key: string,
+  c: { kind: string; status: ComponentStatus; counters: object; lastError?: string; sink?: string },
+  failing: boolean,
+): TopologyNode {
+  const ready = c.status.state === 'ready';
+  const name = key.slice(key.lastIndexOf(' ') + 1);
+  const state: NodeState = !ready || failing ? 'error' : 'ok';
+  const reason = !ready
+    ? `${c.status.state}${c.status.reason ? `: ${c.status.reason}` : ''}`
+    : failing
+      ? `events failed${c.lastError ? `; last error: ${c.lastError}` : ''}`
+      : undefined;
+  return {
+    id,
+    kind,
+    label: `${name.slice(name.indexOf('/') + 1)} (${c.kind})`,
+    state,
+    ...(reason && { reason }),
+    details: {
+      namespace: name.slice(0, name.indexOf('/')),
+      name: name.slice(name.indexOf('/') + 1),
+      kind: c.kind,
+      ...(c.sink && { sink: c.sink }),
+      status: c.status,
+      counters: c.counters,
+      ...(c.lastError && { lastError: c.lastError }),
+    },
+  };
+}
+
 function endpointNode(
   nodes: Map<string, TopologyNode>,
   kind: 'subscriber' | 'deadLetterSink',
@@ -233,35 +335,20 @@ function endpointNode(
   return node;
 }
 
-function deadLetterUrl(t: TriggerRuntime): string | undefined {
-  const sink = t.definition.delivery?.deadLetterSink;
-  return sink?.uri;
-}
-
-function addOptionalParts(
-  model: GatewayModel | undefined,
-  nodes: TopologyNode[],
-  edges: TopologyEdge[],
-): void {
-  if (!model) return;
-  const extra = model as unknown as { sources?: NamedPart[]; sinks?: NamedPart[] };
-  const key = (p: NamedPart) => (p.namespace ? `${p.namespace}/${p.name}` : p.name);
-  for (const s of Array.isArray(extra.sources) ? extra.sources : []) {
-    const id = `source:${key(s)}`;
-    nodes.push({ id, kind: 'source', label: s.name, state: 'ok', details: { ...s } });
-    if (s.namespace && s.broker)
-      edges.push({
-        id: `source:${key(s)}`,
-        source: id,
-        target: `broker:${s.namespace}/${s.broker}`,
-        kind: 'source',
-        rate: 0,
-      });
-  }
-  for (const s of Array.isArray(extra.sinks) ? extra.sinks : []) {
-    const id = `sink:${key(s)}`;
-    nodes.push({ id, kind: 'sink', label: s.name, state: 'ok', details: { ...s } });
-    edges.push({ id: `sink:${key(s)}`, source: 'gateway', target: id, kind: 'sink', rate: 0 });
+/** `namespace/name` when `url` is `<selfUrl>/<namespace>/<name>`. */
+function ownPath(url: string, selfUrl: string | undefined): string | undefined {
+  if (!selfUrl) return undefined;
+  try {
+    const u = new URL(url);
+    const self = new URL(selfUrl);
+    const samePort = (u.port || '80') === (self.port || '80');
+    const local = (h: string) =>
+      h === 'localhost' || h === '127.0.0.1' || h === '[::1]' || h === self.hostname;
+    if (!samePort || !local(u.hostname)) return undefined;
+    const parts = u.pathname.split('/').filter(Boolean);
+    return parts.length === 2 ? parts.map(decodeURIComponent).join('/') : undefined;
+  } catch {
+    return undefined;
   }
 }
 
