@@ -7,15 +7,16 @@ if (params.get('token')) sessionStorage.setItem('meshgate-token', params.get('to
 const token = sessionStorage.getItem('meshgate-token');
 const $ = (id) => document.getElementById(id);
 
+// Left to right: what feeds the gateway, the gateway, Brokers, Triggers, where events leave.
 const COLUMN = {
   source: 0,
   gateway: 1,
-  peer: 1,
-  sink: 2,
   broker: 2,
   trigger: 3,
   subscriber: 4,
   deadLetterSink: 4,
+  sink: 4,
+  peer: 4,
 };
 const KIND_COLOR = {
   gateway: '#1f2a44',
