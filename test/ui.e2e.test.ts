@@ -18,14 +18,14 @@ const CHROMIUM = '/usr/bin/chromium';
 const artifacts = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const docsImage = fileURLToPath(new URL('../docs/images/topology.png', import.meta.url));
 
-/** A demo-like topology: an orders Broker with an audit and a display Trigger, one failing Trigger. */
-function demoYaml(audit: string, display: string, failing: string, dls: string): string {
-  const broker = (name: string, delivery = '') => `---
+const broker = (name: string, federated = false) => `---
 apiVersion: eventing.knative.dev/v1
 kind: Broker
-metadata: { name: ${name}, namespace: default }
-${delivery}`;
-  const trigger = (name: string, brokerName: string, filter: string, uri: string, delivery = '') => `---
+metadata:
+  name: ${name}
+  namespace: default
+${federated ? '  annotations: { meshgate.io/federated: "true" }\n' : ''}`;
+const trigger = (name: string, brokerName: string, filter: string, uri: string, delivery = '') => `---
 apiVersion: eventing.knative.dev/v1
 kind: Trigger
 metadata: { name: ${name}, namespace: default }
@@ -34,11 +34,28 @@ spec:
   ${filter}
   subscriber: { uri: ${uri} }
 ${delivery}`;
+const gatewayAndPeer = (id: string, peer: string, peerUrl: string) => `apiVersion: meshgate.io/v1alpha1
+kind: Gateway
+metadata: { name: ${id} }
+spec: { id: ${id} }
+---
+apiVersion: meshgate.io/v1alpha1
+kind: Peer
+metadata: { name: ${peer} }
+spec: { url: "${peerUrl}" }
+`;
+
+/**
+ * Like the demo federation, on memory channels: east (the page under test) shares the Broker
+ * default/orders with west, which wants `order.created` for its display Trigger; east also has an
+ * audit Trigger and a payments Broker whose Trigger always fails into a dead-letter sink.
+ */
+function eastYaml(westUrl: string, audit: string, failing: string, dls: string): string {
   return [
-    broker('orders'),
+    gatewayAndPeer('east', 'west', westUrl),
+    broker('orders', true),
     broker('payments'),
     trigger('audit', 'orders', "filters: [{ prefix: { type: 'order.' } }]", audit),
-    trigger('display', 'orders', 'filter: { attributes: { type: order.created } }', display),
     trigger(
       'settle',
       'payments',
@@ -49,22 +66,33 @@ ${delivery}`;
   ].join('\n');
 }
 
+function westYaml(eastUrl: string, display: string): string {
+  return [
+    gatewayAndPeer('west', 'east', eastUrl),
+    broker('orders', true),
+    trigger('display', 'orders', 'filter: { attributes: { type: order.created } }', display),
+  ].join('\n');
+}
+
 /**
- * An in-process gateway with the ops features installed before it listens (the Gateway reads
- * its extra routes when it starts listening), stopped when the file ends.
+ * In-process gateways with the ops features installed before they listen (the Gateway reads its
+ * extra routes when it starts listening), stopped when the file ends.
  */
 const opsGateways = new Set<{ stop(): Promise<void> }>();
 afterAll(async () => {
   for (const g of opsGateways) await g.stop();
 });
 
-async function startOpsGateway(yaml: string, token?: string) {
+async function listeningOpsGateway() {
   const gateway = new Gateway({ logger: silentLogger });
-  const ops = installOps(gateway, { ...(token && { adminToken: token }) });
+  installOps(gateway);
   opsGateways.add(gateway);
   await gateway.listen('127.0.0.1', 0);
-  await gateway.apply(modelFromConfig(parseConfigText(yaml, 'test.yaml'), { selfUrl: gateway.url }));
-  return { gateway, ops, url: gateway.url };
+  return {
+    url: gateway.url,
+    apply: (yaml: string) =>
+      gateway.apply(modelFromConfig(parseConfigText(yaml, 'test.yaml'), { selfUrl: gateway.url })),
+  };
 }
 
 let browser: Browser;
@@ -93,7 +121,11 @@ beforeAll(async () => {
     startSubscriber(['--fail', '1000:500']),
     startSubscriber(),
   ]);
-  gw = await startOpsGateway(demoYaml(audit.url, display.url, failing.url, dls.url));
+  const east = await listeningOpsGateway();
+  const west = await listeningOpsGateway();
+  await east.apply(eastYaml(west.url, audit.url, failing.url, dls.url));
+  await west.apply(westYaml(east.url, display.url));
+  gw = east;
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   // Nothing may leave the machine: any request not to the gateway fails the test.
   const outside: string[] = [];
@@ -142,11 +174,11 @@ describe('the /ui page', () => {
           'broker:default/orders',
           'broker:default/payments',
           'trigger:default/audit',
-          'trigger:default/display',
+          'peer:west',
           'trigger:default/settle',
         ]),
       );
-    expect((await nodeIds()).filter((id) => id.startsWith('subscriber:'))).toHaveLength(3);
+    expect((await nodeIds()).filter((id) => id.startsWith('subscriber:'))).toHaveLength(2);
     expect((await nodeIds()).filter((id) => id.startsWith('deadLetterSink:'))).toHaveLength(1);
     await expect.poll(() => page.textContent('#readiness')).toBe('ready');
   });
@@ -169,7 +201,7 @@ describe('the /ui page', () => {
         .poll(async () => (await edge('ingress:default/orders')).rate, { timeout: 15_000 })
         .toBeGreaterThan(0);
       await expect
-        .poll(async () => (await edge('delivery:default/display')).rate, { timeout: 15_000 })
+        .poll(async () => (await edge('forward:west')).rate, { timeout: 15_000 })
         .toBeGreaterThan(0);
       expect((await edge('delivery:default/audit')).label).toMatch(/^\d+(\.\d)?\/s/);
       await expect
@@ -277,7 +309,7 @@ describe('the /ui page', () => {
         .poll(() => page.locator('#tail-list li.event').count(), { timeout: 10_000 })
         .toBeGreaterThan(8);
       await expect
-        .poll(async () => (await edge('delivery:default/display')).rate, { timeout: 10_000 })
+        .poll(async () => (await edge('forward:west')).rate, { timeout: 10_000 })
         .toBeGreaterThan(0);
       await expect.poll(() => page.textContent('#details-title')).toBe('trigger default/settle');
       mkdirSync(artifacts, { recursive: true });

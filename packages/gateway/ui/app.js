@@ -16,7 +16,7 @@ const COLUMN = {
   subscriber: 4,
   deadLetterSink: 4,
   sink: 4,
-  peer: 4,
+  peer: 2,
 };
 const KIND_COLOR = {
   gateway: '#1f2a44',
@@ -60,6 +60,9 @@ const cy = cytoscape({
     { selector: 'node[kind = "gateway"]', style: { shape: 'round-hexagon', width: 46, height: 46 } },
     { selector: 'node[kind = "broker"]', style: { shape: 'round-rectangle', width: 44 } },
     { selector: 'node[kind = "trigger"]', style: { shape: 'diamond' } },
+    { selector: 'node[kind = "peer"]', style: { shape: 'round-hexagon', width: 40, height: 40 } },
+    { selector: 'node[kind = "source"]', style: { shape: 'round-triangle', width: 38, height: 38 } },
+    { selector: 'node[kind = "sink"]', style: { shape: 'round-tag', width: 38, height: 38 } },
     {
       selector: 'node[kind = "subscriber"], node[kind = "deadLetterSink"]',
       style: { shape: 'ellipse', width: 26, height: 26 },

@@ -73,6 +73,9 @@ describe('buildTopology', () => {
       selfUrl: self,
     });
     const byId = new Map(topology.nodes.map((n) => [n.id, n]));
+    // Node and edge ids share one space in the page's graph library.
+    const ids = [...topology.nodes, ...topology.edges].map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
     expect([...byId.keys()].sort()).toEqual(
       [
         'gateway',
@@ -88,7 +91,7 @@ describe('buildTopology', () => {
     );
     const edge = (id: string) => topology.edges.find((e) => e.id === id);
     expect(edge('delivery:shop/to-sink')?.target).toBe('sink:shop/kafka-out');
-    expect(edge('source:KafkaSource shop/from-kafka')?.target).toBe('broker:shop/orders');
+    expect(edge('source-delivery:KafkaSource shop/from-kafka')?.target).toBe('broker:shop/orders');
     expect(edge('dead-letter:shop/to-sink')?.target).toBe('deadLetterSink:http://dls.example:9000/dead');
     expect(byId.get('source:KafkaSource shop/from-kafka')).toMatchObject({
       state: 'error',

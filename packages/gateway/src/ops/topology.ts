@@ -154,7 +154,7 @@ export function buildTopology(input: TopologyInput): Topology {
   for (const s of sinks) {
     nodes.push(componentNode(`sink:${s.key}`, 'sink', s.key, s, s.counters.failed > 0));
     edges.push({
-      id: `sink:${s.key}`,
+      id: `sink-ingress:${s.key}`,
       source: 'gateway',
       target: `sink:${s.key}`,
       kind: 'sink',
@@ -196,7 +196,7 @@ export function buildTopology(input: TopologyInput): Topology {
       componentNode(`source:${s.key}`, 'source', s.key, s, c.deadLettered + c.failed + c.dropped > 0),
     );
     edges.push({
-      id: `source:${s.key}`,
+      id: `source-delivery:${s.key}`,
       source: `source:${s.key}`,
       target: target(s.sink, 'subscriber'),
       kind: 'source',
@@ -215,7 +215,7 @@ export function buildTopology(input: TopologyInput): Topology {
       details: { id: p.id, url: p.url, counters: p.counters, brokers: [...federated] },
     });
     edges.push({
-      id: `peer:${p.id}`,
+      id: `forward:${p.id}`,
       source: 'gateway',
       target: `peer:${p.id}`,
       kind: 'peer',
