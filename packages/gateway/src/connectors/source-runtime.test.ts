@@ -18,17 +18,20 @@ class FakeSource implements Source {
   readonly name = 'fake';
   handler: DeliveryHandler | undefined;
   stopped = false;
+  /** Like the real sources: stop waits (up to its own grace) for what is in flight. */
+  inFlight: Promise<unknown>[] = [];
   async start(handler: DeliveryHandler): Promise<void> {
     this.handler = handler;
   }
   async stop(): Promise<void> {
+    await Promise.race([Promise.all(this.inFlight), new Promise((r) => setTimeout(r, 1000))]);
     this.stopped = true;
   }
   status(): ComponentStatus {
     return { state: 'ready' };
   }
   push(id: string): Promise<{ settled: 'ack' | 'nack'; delayMs?: number }> {
-    return new Promise((resolve) => {
+    const settled = new Promise<{ settled: 'ack' | 'nack'; delayMs?: number }>((resolve) => {
       const delivery: Delivery = {
         event: makeEvent({ specversion: '1.0', id, source: '/t', type: 't' }, 'x'),
         origin: `fake@${id}`,
@@ -38,6 +41,8 @@ class FakeSource implements Source {
       };
       this.handler?.(delivery);
     });
+    this.inFlight.push(settled);
+    return settled;
   }
 }
 
@@ -121,9 +126,9 @@ describe('SourceRuntime settles every delivery by the at-least-once rule', () =>
     expect(runtime.info().counters).toMatchObject({ dropped: 1, failed: 0 });
   });
 
-  it('stop nacks what is in flight and stops the source', async () => {
+  it('stop lets an in-flight delivery finish within the grace, and nacks one that does not', async () => {
     const source = new FakeSource();
-    let answer: (r: SendResponse) => void = () => {};
+    const answers: ((r: SendResponse) => void)[] = [];
     const runtime = new SourceRuntime({
       key: 'k',
       kind: 'FakeSource',
@@ -131,15 +136,25 @@ describe('SourceRuntime settles every delivery by the at-least-once rule', () =>
       source,
       sinkUrl: 'http://sink/',
       policy: resolveDeliveryPolicy(fast),
-      sender: { send: () => new Promise<SendResponse>((r) => (answer = r)) },
+      // Like the HTTP sender: an abort ends the request.
+      sender: {
+        send: (req) =>
+          new Promise<SendResponse>((resolve, reject) => {
+            answers.push(resolve);
+            req.signal?.addEventListener('abort', () => reject(new Error('aborted')));
+          }),
+      },
       logger: silentLogger,
       fingerprint: 'f',
     });
     await runtime.start();
-    const settled = source.push('a');
-    await runtime.stop();
-    answer({ status: 202, headers: {} });
-    expect((await settled).settled).toBe('nack');
+    const quick = source.push('quick');
+    const stuck = source.push('stuck');
+    const stopping = runtime.stop(50);
+    answers[0]?.({ status: 202, headers: {} }); // answered within the grace
+    expect(await quick).toEqual({ settled: 'ack' });
+    expect((await stuck).settled).toBe('nack'); // abandoned after the grace
+    await stopping;
     expect(source.stopped).toBe(true);
   });
 });

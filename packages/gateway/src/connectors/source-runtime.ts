@@ -185,13 +185,24 @@ export class SourceRuntime {
     return ext && Object.keys(ext).length > 0 ? withAttributes(event, ext) : event;
   }
 
-  /** Stops consuming: in-flight deliveries are abandoned (nacked) and come again later. */
-  async stop(): Promise<void> {
-    this.abort.abort();
-    if (this.started) await this.options.source.stop();
+  /**
+   * Stops consuming. In-flight deliveries get `graceMs` to finish (and be acked); those still
+   * out then (e.g. waiting between retries) are abandoned: nacked, they come again later.
+   */
+  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
+    const timer = setTimeout(() => this.abort.abort(), graceMs);
+    try {
+      if (this.started) await this.options.source.stop();
+    } finally {
+      clearTimeout(timer);
+      this.abort.abort();
+    }
     this.options.logger.info({ source: this.key }, 'source stopped');
   }
 }
+
+/** How long a stopping source lets in-flight deliveries finish before abandoning them. */
+const STOP_GRACE_MS = 2_000;
 
 /** The longest a nacked event waits before it comes again. */
 const MAX_NACK_DELAY_MS = 30_000;
