@@ -132,6 +132,7 @@ describe('ops: metrics, dead letters, live tail, topology, token', () => {
     expect(notJson.status).toBe(400);
     expect(((await notJson.json()) as { error: string }).error).toMatch(/not JSON/);
     expect((await fetch(`${gw.url}/api/v1/brokers/test/missing/events`)).status).toBe(404);
+    expect((await fetch(`${gw.url}/api/v1/brokers/test/%E0%A4%A/events`)).status).toBe(400);
   });
 
   it('shows the topology with rates, and readiness', async () => {

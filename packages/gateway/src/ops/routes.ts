@@ -53,7 +53,13 @@ export function opsRoutes(ctx: OpsRouteContext): RouteHandler {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false; // the server answers 405
     if (isUi) return serveFile(res, await files.get(path));
 
-    const parts = path.split('/').filter(Boolean).map(decodeURIComponent); // api v1 ...
+    let parts: string[]; // api v1 ...
+    try {
+      parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      sendError(res, 400, 'BAD_REQUEST', `malformed percent-encoding in ${path}`);
+      return true;
+    }
     const router = ctx.gateway.routerForTests;
     switch (parts[2]) {
       case 'deadletters': {
