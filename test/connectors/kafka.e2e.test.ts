@@ -3,6 +3,7 @@
  * KafkaSource -> HTTP sink, a SIGKILL mid-stream, a sink outage with a dead-letter KafkaSink,
  * and the Knative direction (HTTP -> KafkaSink, HTTP -> Broker on a Kafka topic -> Triggers).
  */
+import { renameSync } from 'node:fs';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSubscriber } from '../support/processes.js';
@@ -113,6 +114,24 @@ describe('Kafka end to end', () => {
     expect(ce?.headers['ce-specversion']).toBe('1.0');
     expect(ce?.headers['content-type']).toBe('application/octet-stream');
     expect(ce?.body.equals(bytes)).toBe(true);
+    expect(await gw.proc.stop('SIGTERM')).toBe(0);
+  });
+
+  it('a configuration reload moves a running KafkaSource to a new sink: the changed source restarts, nothing is lost', async () => {
+    const topic = await createTopic('e2e-kafka-reload');
+    const [first, second] = await Promise.all([startSubscriber(), startSubscriber()]);
+    const vars = { group: uniqueName('e2e-reload'), bootstrap: services.kafkaBrokers().join(','), topic };
+    const file = renderConfig('kafka-source.yaml', { ...vars, sinkUrl: first.url });
+    const gw = await startGateway(file);
+    await producer.send({ topic, messages: [binaryEvent('r-1', '{}')] });
+    await new RequestTally(first).until((t) => t.ids.has('r-1'), 20_000, 'r-1 at the first sink');
+
+    // Replace the file in one step, as an editor or a ConfigMap update does.
+    renameSync(renderConfig('kafka-source.yaml', { ...vars, sinkUrl: second.url }), file);
+    await gw.proc.waitFor(/"stopped":1,"msg":"connectors reconciled"/, 20_000);
+    await producer.send({ topic, messages: [binaryEvent('r-2', '{}')] });
+    await new RequestTally(second).until((t) => t.ids.has('r-2'), 30_000, 'r-2 at the second sink');
+    expect(new RequestTally(first).update().ids.has('r-2')).toBe(false);
     expect(await gw.proc.stop('SIGTERM')).toBe(0);
   });
 
