@@ -9,7 +9,7 @@
  *   --once       exit 0 as soon as the order reached the west sink (exit 1 after 90 s): for CI
  *   --source     run the gateways from TypeScript sources (no build needed)
  *   --no-kafka   do not use Kafka even when it can run (memory channel, HTTP ingress at east)
- *   --isolated   topic, consumer group and channel names unique to this run (tests share brokers)
+ *   --isolated   topic, consumer group and channel names unique to this run, any free ports (tests)
  *
  * Where a service cannot be started it degrades and says so: no Kafka (no Java) → east keeps its
  * Broker in memory and the order goes in through east's HTTP ingress; no RabbitMQ → west's Broker
@@ -182,7 +182,9 @@ function meshgate(name: string, cliArgs: string[], env: Record<string, string>, 
 }
 
 /** The preferred port when it is free (the compose file's), else any free one. */
-async function portNear(preferred: number): Promise<number> {
+async function portNear(wanted: number): Promise<number> {
+  // An isolated run (a test) leaves the well-known ports to the user's own demo.
+  const preferred = runId ? 0 : wanted;
   const tryListen = (port: number) =>
     new Promise<number | undefined>((resolve) => {
       const server = createServer();
