@@ -98,6 +98,39 @@ describe('ops: metrics, dead letters, live tail, topology, token', () => {
     expect(trigger.body.counters).toMatchObject({ received: 7, delivered: 7, deadLettered: 0 });
   });
 
+  it('lists recent dead letters with their error, without data unless asked', async () => {
+    const bad = await startSubscriber(['--fail', '100:500']);
+    const dls = await startSubscriber();
+    const gw = await withOps(
+      brokerYaml(`retry: 0\ndeadLetterSink:\n  uri: ${dls.url}`) + triggerYaml('doomed', bad.url),
+    );
+    await postEvent(`${gw.url}/test/default`, { type: 'x', id: 'dead-1' }, '{"n":1}');
+    await postEvent(`${gw.url}/test/default`, { type: 'x', id: 'dead-2' }, '{"n":2}');
+    await expect.poll(() => dls.requests().length, { timeout: 10_000 }).toBe(2);
+    await expect
+      .poll(
+        async () => (await getJson(`${gw.url}/api/v1/deadletters?trigger=test/doomed`)).body.items?.length,
+      )
+      .toBe(2);
+    const { body } = await getJson(`${gw.url}/api/v1/deadletters?trigger=test/doomed`);
+    const items = body.items as {
+      trigger: string;
+      error: string;
+      event: { attributes: { id: string }; data?: string; dataSize: number };
+    }[];
+    expect(items.map((d) => d.event.attributes.id).sort()).toEqual(['dead-1', 'dead-2']);
+    expect(items[0]?.trigger).toBe('test/doomed');
+    expect(items[0]?.error).toMatch(/500/);
+    expect(items[0]?.event.data).toBeUndefined();
+    expect(items[0]?.event.dataSize).toBe(7);
+    const withData = await getJson(`${gw.url}/api/v1/deadletters?data=true`);
+    expect((withData.body.items as { event: { data?: string } }[]).map((d) => d.event.data).sort()).toEqual([
+      '{"n":1}',
+      '{"n":2}',
+    ]);
+    expect((await getJson(`${gw.url}/api/v1/deadletters?trigger=test/nope`)).status).toBe(404);
+  });
+
   it('tails a Broker over SSE, respecting a CESQL filter, and a Trigger through its own filter', async () => {
     const sub = await startSubscriber();
     const gw = await withOps(

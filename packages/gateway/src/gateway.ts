@@ -19,6 +19,7 @@ import {
   type RouterObserver,
   type TriggerFilterSpec,
 } from '@meshgate/core';
+import { type GatewayConnectorRuntime, registerConnectorMetrics } from './connectors/index.js';
 import { Federation, INTEREST_PATH } from './federation.js';
 import { sendError, sendJson } from './http/respond.js';
 import { LocalFirstSender } from './local-sender.js';
@@ -52,6 +53,10 @@ export interface ConnectorRuntime {
   ): Promise<void>;
   /** Reasons this gateway is not ready (a connection down, a source not consuming). */
   notReady(): string[];
+  /** Learns the Connections of a configuration before the router creates channels on them. */
+  prepare?(config: LoadedConfig): void;
+  /** Sources and Sinks with their counters (metrics, topology). */
+  list?(): ReturnType<GatewayConnectorRuntime['list']>;
   close(): Promise<void>;
 }
 
@@ -71,12 +76,17 @@ export class Gateway {
   private server: Server | undefined;
   private model: GatewayModel | undefined;
   private readonly observers: RouterObserver[] = [];
-  private readonly routes: RouteHandler[] = [];
+  /** Extra routes (ops first, so its admin token covers /api/v1/peers too), then federation's. */
+  private readonly routes: RouteHandler[] = [(req, res, path) => this.federationRoute(req, res, path)];
   private federation: Federation | undefined;
 
   constructor(private readonly options: GatewayOptions) {
     this.sender = new LocalFirstSender(this.http, { addressable: (ns, name) => this.addressable(ns, name) });
     this.metrics = createMetrics(() => this.router);
+    if (options.connectors?.list)
+      registerConnectorMetrics(this.metrics.registry, () =>
+        (options.connectors as GatewayConnectorRuntime).list(),
+      );
     this.observers.push(this.metrics.observer);
     this.router = new Router({
       sender: this.sender,
@@ -101,7 +111,8 @@ export class Gateway {
 
   /** Adds HTTP routes, tried in order before the built-in GET routes and the 404. */
   addRoute(handler: RouteHandler): void {
-    this.routes.push(handler);
+    // Before federation's route, which stays last; works before and after listen().
+    this.routes.splice(this.routes.length - 1, 0, handler);
   }
 
   /** The model last applied. */
@@ -130,7 +141,7 @@ export class Gateway {
       registry: this.metrics.registry,
       logger: this.options.logger,
       readiness: () => this.readiness(),
-      routes: [(req, res, path) => this.federationRoute(req, res, path), ...this.routes],
+      routes: this.routes,
       guard: {
         // A request that claims to come from a peer must prove it, whatever else is configured.
         admit: (req, target) => {
@@ -182,6 +193,8 @@ export class Gateway {
    * model; throws (and changes nothing in the router) when it is invalid.
    */
   async apply(model: GatewayModel, config?: LoadedConfig): Promise<void> {
+    // Broker channels on a Connection are created while the router reconciles.
+    if (config) this.options.connectors?.prepare?.(config);
     await this.router.reconcile({ brokers: model.brokers, triggers: model.triggers });
     this.model = model;
     await this.applyFederation(model);
@@ -284,9 +297,10 @@ export class Gateway {
         server.closeIdleConnections();
       });
     }
+    // Sources first, so their in-flight events reach local Brokers before those close.
+    await this.options.connectors?.close();
     await this.federation?.close();
     await this.router.close();
-    await this.options.connectors?.close();
     await this.http.close();
   }
 }

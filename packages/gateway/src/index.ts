@@ -5,3 +5,5 @@ export { modelFromConfig } from './model-from-config.js';
 export { buildCli, main } from './cli.js';
 export { startDisplay, formatEvent } from './display.js';
 export { sendEvent, type SendOptions } from './send.js';
+export * from './ops/index.js';
+export { createConnectorRuntime } from './connectors/index.js';

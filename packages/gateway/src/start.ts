@@ -8,6 +8,7 @@ import { Gateway } from './gateway.js';
 import { asCoreLogger, createLogger } from './logger.js';
 import { modelFromConfig } from './model-from-config.js';
 import { installOps, tracingFromEnv } from './ops/index.js';
+import { exposureWarning, SecurityGuard, securityOptions } from './security/index.js';
 
 export interface StartOptions {
   file: string[];
@@ -22,15 +23,19 @@ export async function runStart(options: StartOptions): Promise<void> {
   const log = asCoreLogger(logger);
   const tracing = tracingFromEnv(process.env, { gatewayId: config.gateway.id, logger: log });
   const connectors = createConnectorRuntime({ logger: log });
-  const gateway = new Gateway({ logger: log, connectors, ...(tracing && { tracer: tracing.tracer }) });
+  // Ingress authentication, policies and limits (docs/security.md); open when not configured.
+  const guard = new SecurityGuard(securityOptions(config.gateway.security, log));
+  const gateway = new Gateway({ logger: log, connectors, guard, ...(tracing && { tracer: tracing.tracer }) });
   installOps(gateway, { logger: log, adminToken: config.gateway.admin.token?.reveal(), tracing, connectors });
   const host = options.host ?? config.gateway.http.host;
   const port = options.port ?? config.gateway.http.port;
   await gateway.listen(host, port);
+  const exposed = exposureWarning(host, guard);
+  if (exposed) logger.warn({ host }, exposed);
   const apply = async (next: LoadedConfig) => {
+    // A bad security block throws a ConfigError here, before anything changes.
+    if (next !== config) guard.configure(securityOptions(next.gateway.security, log));
     const model = modelFromConfig(next, { selfUrl: gateway.url });
-    // Broker channels on a Connection are created while the router reconciles.
-    connectors.prepare(next);
     await gateway.apply(model, next);
   };
   await apply(config);

@@ -143,6 +143,7 @@ export class TriggerRuntime {
           { trigger: this.key, id, attempts: outcome.attempts, status: outcome.status, error: outcome.error },
           'event dead-lettered',
         );
+        observer?.deadLettered?.(this.key, event, outcome.error);
         delivery.ack();
         break;
       case 'failed':
