@@ -3,13 +3,20 @@
  * in-test server), policies allowing and denying, size and rate limits with their documented
  * status codes, slow clients cut off, and secrets absent from logs and admin output.
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
-import { type Logger, parseConfigText, SecretValue } from '@meshgate/core';
+import { ConfigError, type Logger, parseConfigText, SecretValue } from '@meshgate/core';
 import { Gateway, modelFromConfig } from '@meshgate/gateway';
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exposureWarning, limitSlowClients, SecurityGuard } from '../packages/gateway/src/security/index.js';
+import {
+  egressOptions,
+  exposureWarning,
+  limitSlowClients,
+  SecurityGuard,
+  securityOptions,
+} from '../packages/gateway/src/security/index.js';
 import { brokerYaml } from './support/gateway.js';
 
 const TOKEN_VALUE = 'tok-Zq8v1-secret-value';
@@ -326,5 +333,88 @@ describe('secrets and warnings', () => {
     expect(exposureWarning('127.0.0.1', undefined)).toBeUndefined();
     expect(exposureWarning('::1', undefined)).toBeUndefined();
     expect(exposureWarning('0.0.0.0', new SecurityGuard({ defaultMode: 'authenticated' }))).toBeUndefined();
+  });
+});
+
+describe('configuration (Gateway spec.security)', () => {
+  const gatewayDoc = (security: string) =>
+    `apiVersion: meshgate.io/v1alpha1\nkind: Gateway\nmetadata:\n  name: g\nspec:\n  security:\n${security
+      .trim()
+      .split('\n')
+      .map((l) => `    ${l}`)
+      .join('\n')}\n---\n${yaml}`;
+
+  it('loads the hardened example of docs/security.md into a guard and egress options', () => {
+    const doc = readFileSync(new URL('../docs/security.md', import.meta.url), 'utf8');
+    const example = /## A hardened configuration[\s\S]*?```yaml\n([\s\S]*?)```/.exec(doc)?.[1] as string;
+    const config = parseConfigText(example, 'hardened.yaml', {
+      env: { MESHGATE_ADMIN_TOKEN: 'a' },
+      readSecretFile: () => 'ci-secret',
+    });
+    const guard = new SecurityGuard(securityOptions(config.gateway.security));
+    expect(guard.open).toBe(false);
+    expect(guard.describe()).toMatchObject({ tokens: 1, jwt: true, defaultMode: 'deny-all' });
+    expect(egressOptions(config.gateway.security)).toEqual({
+      denyCidrs: ['127.0.0.0/8', '::1/128'],
+      allowCidrs: ['10.0.0.0/8'],
+      allowRedirects: false,
+    });
+  });
+
+  it('guards a gateway from YAML: token from the environment, policy by name', async () => {
+    const config = parseConfigText(
+      gatewayDoc(`
+auth:
+  tokens:
+    - name: team-a
+      value: {valueFrom: {env: TEAM_A_TOKEN}}
+policies:
+  - name: a-to-default
+    to: [{kind: Broker, namespace: test, name: default}]
+    from: [{token: team-*}]`),
+      'guarded.yaml',
+      { env: { TEAM_A_TOKEN: 'ta-secret' } },
+    );
+    const gw = new Gateway({
+      logger: recordingLogger([]),
+      guard: new SecurityGuard(securityOptions(config.gateway.security)),
+    });
+    await gw.listen('127.0.0.1', 0);
+    try {
+      await gw.apply(modelFromConfig(config, { selfUrl: gw.url }));
+      const send = (auth?: string) =>
+        fetch(`${gw.url}/test/default`, {
+          method: 'POST',
+          headers: {
+            'ce-specversion': '1.0',
+            'ce-id': '1',
+            'ce-source': '/c',
+            'ce-type': 't',
+            ...(auth && { authorization: auth }),
+          },
+          body: '',
+        }).then((r) => r.status);
+      expect([await send(), await send('Bearer ta-secret'), await send('Bearer nope')]).toEqual([
+        401, 202, 401,
+      ]);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it('refuses bad CIDRs, two JWT key sources and unknown fields with ConfigErrors naming the field', () => {
+    const refused = (security: string) => {
+      try {
+        parseConfigText(gatewayDoc(security), 'bad.yaml');
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as ConfigError).issues.map((i) => i.path).join(' ');
+      }
+      throw new Error('loaded');
+    };
+    expect(refused('egress: {denyCidrs: [10.0.0.0/33]}')).toContain('spec.security.egress.denyCidrs[0]');
+    expect(refused('auth: {jwt: {issuer: i, jwksUrl: "https://x/", keysFile: /k}}')).toContain('auth.jwt');
+    expect(refused('limits: {maxBodySize: 1}')).toContain('limits');
+    expect(refused('defaultMode: open')).toContain('defaultMode');
   });
 });

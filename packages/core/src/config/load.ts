@@ -251,6 +251,7 @@ function gatewaySettings(doc: GatewayResource | undefined): GatewaySettings {
     admin,
     logging: { ...doc.spec.logging },
     ...(doc.spec.kyma && { kyma: { ...doc.spec.kyma } }),
+    ...(doc.spec.security && { security: doc.spec.security }),
     origin: doc.origin,
   };
 }

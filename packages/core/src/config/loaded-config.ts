@@ -3,6 +3,7 @@ import type { BrokerResource, KafkaSinkResource, KafkaSourceResource, TriggerRes
 import type {
   BridgeResource,
   ConnectionResource,
+  GatewaySecuritySettings,
   PeerResource,
   SinkResource,
   SourceResource,
@@ -19,6 +20,8 @@ export interface GatewaySettings {
   logging: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
   /** Kyma's legacy event ingress target, when configured. */
   kyma?: { namespace: string; broker: string };
+  /** Ingress authentication, policies, limits and egress rules (docs/security.md), when set. */
+  security?: GatewaySecuritySettings;
   /** Absent when the defaults are used. */
   origin?: ResourceOrigin;
 }

@@ -4,6 +4,7 @@
  * Sources follow Knative eventing-rabbitmq's RabbitmqSource shape (`sink`, `delivery`,
  * `rabbitmqResourcesConfig`) with `connection: <name>` in place of a cluster reference.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { SOURCE_ANNOTATIONS } from './annotation-specs.js';
 import { parseAnnotations } from './annotations.js';
@@ -120,6 +121,127 @@ export const connectionSchema = envelope(
 });
 
 // ---------------------------------------------------------------------------------------------
+// Gateway security (ingress authentication and policies, limits, egress); docs/security.md
+
+function isCidr(text: string): boolean {
+  const slash = text.indexOf('/');
+  const ip = slash === -1 ? text : text.slice(0, slash);
+  const family = isIP(ip);
+  if (family === 0) return false;
+  if (slash === -1) return true;
+  const prefix = text.slice(slash + 1);
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+const cidrListSchema = z.array(
+  z.string().refine(isCidr, { message: 'expected a CIDR such as 10.0.0.0/8 or fd00::/8' }),
+);
+
+const rateSchema = z.strictObject({
+  perSecond: z.number().positive().describe('Sustained requests per second.'),
+  burst: z
+    .int()
+    .min(1)
+    .optional()
+    .describe('Requests allowed at once after an idle time (default perSecond).'),
+});
+
+const senderPattern = z.string().min(1).describe('Exact, or with a trailing * matching any suffix.');
+
+export const gatewaySecuritySchema = z
+  .strictObject({
+    auth: z
+      .strictObject({
+        tokens: z
+          .array(
+            z.strictObject({
+              name: z.string().min(1).describe('Used in policies and logs (never the value).'),
+              value: secretSchema,
+            }),
+          )
+          .optional()
+          .describe('Static bearer tokens.'),
+        jwt: z
+          .strictObject({
+            issuer: z.string().min(1).describe('The iss every token must carry.'),
+            audience: z
+              .string()
+              .min(1)
+              .optional()
+              .describe(
+                'Audience prefix: aud must be <prefix>/<broker|sink>/<namespace>/<name> (default eventing.knative.dev).',
+              ),
+            jwksUrl: z.url().optional().describe('Where the issuer publishes its keys (cached).'),
+            keysFile: z.string().min(1).optional().describe('A JWKS JSON file instead of jwksUrl.'),
+            algorithms: z
+              .array(z.string().min(1))
+              .optional()
+              .describe('Accepted algorithms (default the asymmetric ones).'),
+            clockToleranceSeconds: z
+              .int()
+              .min(0)
+              .optional()
+              .describe('Allowed clock skew for exp/nbf (default 30).'),
+          })
+          .refine((j) => (j.jwksUrl === undefined) !== (j.keysFile === undefined), {
+            message: 'set exactly one of jwksUrl or keysFile',
+          })
+          .optional(),
+      })
+      .optional(),
+    defaultMode: z
+      .enum(['allow-all', 'authenticated', 'deny-all'])
+      .optional()
+      .describe('For Addressables no policy applies to (default allow-all, as Knative).'),
+    policies: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1),
+          to: z
+            .array(
+              z.strictObject({
+                kind: z.enum(['Broker', 'Sink']).optional(),
+                namespace: namespaceSchema,
+                name: resourceNameSchema,
+              }),
+            )
+            .optional()
+            .describe('The Brokers and Sinks this policy applies to (absent: all).'),
+          from: z
+            .array(
+              z.union([z.strictObject({ token: senderPattern }), z.strictObject({ sub: senderPattern })]),
+            )
+            .min(1)
+            .describe('Static token names ({token}) or JWT subjects ({sub}) let in.'),
+          filters: filtersSchema.optional().describe('Trigger-dialect filters every event must pass.'),
+        }),
+      )
+      .optional(),
+    limits: z
+      .strictObject({
+        maxHeaderBytes: z.int().min(1).optional(),
+        maxBatchSize: z.int().min(1).optional(),
+        maxAttributes: z.int().min(4).optional(),
+        maxAttributeBytes: z.int().min(1).optional(),
+        headersTimeoutMs: z.int().min(1).optional(),
+        requestTimeoutMs: z.int().min(1).optional(),
+        rate: z
+          .strictObject({ perAddressable: rateSchema.optional(), perSender: rateSchema.optional() })
+          .optional(),
+      })
+      .optional(),
+    egress: z
+      .strictObject({
+        allowCidrs: cidrListSchema.optional(),
+        denyCidrs: cidrListSchema.optional(),
+        allowRedirects: z.boolean().optional(),
+      })
+      .optional(),
+  })
+  .meta({ id: 'GatewaySecurity' });
+export type GatewaySecuritySettings = z.output<typeof gatewaySecuritySchema>;
+
+// ---------------------------------------------------------------------------------------------
 // Gateway
 
 export const GATEWAY_DEFAULTS = Object.freeze({
@@ -167,6 +289,11 @@ export const gatewaySchema = envelope(
         })
         .optional()
         .describe("Kyma's legacy event ingress, POST /<application>/v1/events (absent: off)."),
+      security: gatewaySecuritySchema
+        .optional()
+        .describe(
+          'Ingress authentication, policies, limits and egress rules (absent: open); see docs/security.md.',
+        ),
     })
     .default({
       http: {
