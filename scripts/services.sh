@@ -173,6 +173,10 @@ rabbitmq_up() {
   fi
   wait_for "RabbitMQ at 127.0.0.1:5672" 90 $READY rabbitmq "$RABBITMQ_URL" \
     || die "RabbitMQ did not accept an AMQP connection on 127.0.0.1:5672 within 90 s"
+  # The Shovel plugin is the baseline of bench/rabbitmq/bridge.ts; enabling it is idempotent.
+  if command -v rabbitmq-plugins >/dev/null; then
+    rabbitmq-plugins enable --quiet rabbitmq_shovel >/dev/null 2>&1 || log "could not enable rabbitmq_shovel (only the RabbitMQ benchmark needs it)"
+  fi
 }
 
 # --- NATS with JetStream ------------------------------------------------------------------
