@@ -5,9 +5,11 @@
  *
  *   npx tsx bench/security/auth.bench.ts [--quick]
  *
- * Each configuration runs in its own gateway process (auth-gateway.ts); rounds are interleaved
- * (off, jwt, jwt-nocache, off, ...) and the median of each is reported. Keep it short: the
- * machine is shared.
+ * Auth off and JWT on run `meshgate start` from source (startMeshgateProcess) with the same
+ * Broker, the second with a Gateway `spec.security` block (JWT keys from a file, a policy);
+ * the uncached variant runs auth-gateway.ts (the cache switch is not a config field). Rounds are
+ * interleaved (off, jwt, jwt-nocache, off, ...) and the median of each is reported. Keep it short:
+ * the machine is shared.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -25,7 +27,9 @@ if (!process.execArgv.some((a) => a.includes('meshgate-source'))) {
 }
 
 const { exportJWK, generateKeyPair, SignJWT } = await import('jose');
-const { closedLoop, eventHeaders, repoRoot, table } = await import('../support/bench-kit.js');
+const { closedLoop, eventHeaders, repoRoot, startMeshgateProcess, table } = await import(
+  '../support/bench-kit.js'
+);
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 1 : 3;
@@ -46,7 +50,32 @@ const token = await new SignJWT({ sub: 'system:serviceaccount:bench:sender' })
   .setExpirationTime('1h')
   .sign(privateKey);
 
+const BROKER =
+  'apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: default\n  namespace: bench\n';
+const SECURED = `apiVersion: meshgate.io/v1alpha1
+kind: Gateway
+metadata:
+  name: bench
+spec:
+  http: {host: 127.0.0.1}
+  security:
+    auth:
+      jwt:
+        issuer: https://issuer.bench
+        keysFile: ${keysFile}
+    policies:
+      - name: bench
+        from: [{sub: "system:serviceaccount:bench:*"}]
+---
+${BROKER}`;
+
 async function startGateway(auth: string): Promise<{ url: string; child: ChildProcess }> {
+  if (auth !== 'jwt-nocache') {
+    const file = join(tmpdir(), `meshgate-bench-auth-${auth}-${process.pid}.yaml`);
+    writeFileSync(file, auth === 'off' ? BROKER : SECURED);
+    const g = await startMeshgateProcess(file);
+    return { url: `${g.url}/bench/default`, child: g.child };
+  }
   const child = spawn(
     process.execPath,
     ['--conditions=meshgate-source', '--import', 'tsx', 'bench/security/auth-gateway.ts'],
@@ -70,6 +99,16 @@ async function startGateway(auth: string): Promise<{ url: string; child: ChildPr
 const modes = ['off', 'jwt', 'jwt-nocache'] as const;
 const gateways = new Map<string, { url: string; child: ChildProcess }>();
 for (const m of modes) gateways.set(m, await startGateway(m));
+// Auth really is on: without the token, the JWT gateways answer 401.
+for (const m of modes) {
+  const res = await fetch((gateways.get(m) as { url: string }).url, {
+    method: 'POST',
+    headers: eventHeaders(),
+    body: '{}',
+  });
+  await res.body?.cancel();
+  if ((res.status === 401) !== (m !== 'off')) throw new Error(`${m}: ${res.status} without a token`);
+}
 const rates = new Map<string, number[]>(modes.map((m) => [m, []]));
 const headers = (auth: string) => () => {
   const h = eventHeaders();

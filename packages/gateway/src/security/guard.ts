@@ -188,8 +188,21 @@ export class SecurityGuard implements IngressGuard {
     target: Target,
     principal: Principal | undefined,
   ): IngressRefusal | undefined {
-    const applying = this.policies.filter((p) => p.appliesTo(target.kind, target.key));
-    if (applying.length === 0) {
+    // One pass over the policies: does any apply here, and which of those admit the sender.
+    let applies = false;
+    let admitting: CompiledPolicy[] | undefined;
+    let unfiltered = false;
+    for (const p of this.policies) {
+      if (!p.appliesTo(target.kind, target.key)) continue;
+      applies = true;
+      if (principal === undefined || !p.admits(principal)) continue;
+      if (p.filter === undefined) {
+        unfiltered = true;
+        break;
+      }
+      (admitting ??= []).push(p);
+    }
+    if (!applies) {
       switch (this.defaultMode) {
         case 'allow-all':
           return undefined;
@@ -200,11 +213,11 @@ export class SecurityGuard implements IngressGuard {
       }
     }
     if (principal === undefined) return this.refused(target, principal, 'no credentials', UNAUTHENTICATED);
-    const admitting = applying.filter((p) => p.admits(principal));
-    if (admitting.length === 0)
-      return this.refused(target, principal, 'no policy admits the sender', FORBIDDEN);
     // One admitting policy without filters lets every event through.
-    if (admitting.every((p) => p.filter !== undefined)) this.pending.set(req, admitting);
+    if (unfiltered) return undefined;
+    if (admitting === undefined)
+      return this.refused(target, principal, 'no policy admits the sender', FORBIDDEN);
+    this.pending.set(req, admitting);
     return undefined;
   }
 
@@ -213,6 +226,7 @@ export class SecurityGuard implements IngressGuard {
     target: Target,
     principal: Principal | undefined,
   ): IngressRefusal | undefined {
+    if (this.perSender === undefined && this.perAddressable === undefined) return undefined;
     const sender = principal
       ? `${principal.kind}:${principal.name}`
       : `ip:${req.socket.remoteAddress ?? '?'}`;
