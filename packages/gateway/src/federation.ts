@@ -69,8 +69,11 @@ export class Federation {
           'interest announcement to peer failed; will retry',
         ),
     });
-    this.announcer.start();
+    // Not started here: a first announcement before `apply` has set the local interest would be
+    // empty, and a peer would drop (as filtered out) everything it holds for us meanwhile.
   }
+
+  private announcing = false;
 
   private links(model: FederationModel) {
     return model.peers.map((p) => ({
@@ -90,7 +93,13 @@ export class Federation {
       const [namespace, name] = key.split('/') as [string, string];
       return { namespace, name, filters: triggerFilters.get(key) ?? [] };
     });
-    if (this.node.table.setLocalInterest(interest)) this.announcer.changed();
+    const changed = this.node.table.setLocalInterest(interest);
+    if (!this.announcing) {
+      this.announcing = true;
+      this.announcer.start();
+    } else if (changed) {
+      this.announcer.changed();
+    }
     // Forwarding subscriptions: one per federated Broker whose channel exists.
     for (const [key, sub] of this.subscriptions) {
       if (!model.brokers.includes(key)) {

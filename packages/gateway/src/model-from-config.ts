@@ -63,6 +63,7 @@ export function modelFromConfig(config: LoadedConfig, ctx: ModelContext): Gatewa
       subscriberUrl: urlOf(t.spec.subscriber as Destination, ns, what),
       maxInFlight: t.settings.maxInFlight,
       ordered: t.settings.ordered,
+      startFrom: t.settings.startFrom,
     };
     if (t.spec.delivery) def.delivery = resolveDelivery(t.spec.delivery as DeliverySpec, ns, urlOf, what);
     return def;

@@ -34,6 +34,8 @@ export interface TriggerDefinition {
   maxInFlight?: number;
   /** One event at a time, in order (Knative Kafka broker's `delivery.order: ordered`). */
   ordered?: boolean;
+  /** Where a new Trigger starts on a durable channel: `latest` ("now", the default) or `earliest`. */
+  startFrom?: 'latest' | 'earliest';
   contentMode?: 'binary' | 'structured';
 }
 

@@ -212,6 +212,7 @@ export class Router {
         name: `${def.namespace}.${def.broker}.${def.name}`,
         maxInFlight: runtime.maxInFlight,
         ordered: def.ordered,
+        ...(def.startFrom && { startFrom: def.startFrom }),
         filter,
       },
       runtime.handle,
