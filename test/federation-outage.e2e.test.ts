@@ -6,8 +6,9 @@
  * its socket backlog *and* east's retries of them: every event arrives, and the repeats are
  * dropped by west's dedup window (verdict `duplicate`), so its Trigger gets each event once.
  *
- * (A west that is killed and restarted instead is not tested here: see the H13 report, a
- * restarted gateway first announces an empty interest.)
+ * The second test kills west (SIGKILL) and starts it again: every event published while west was
+ * down waited in east's channel and arrives once west is back. (West's own memory channel loses
+ * what it held when killed, as documented; a durable channel at west would keep that too.)
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -159,4 +160,54 @@ describe('federation link outage (gateway processes)', () => {
     await eastGw.stop();
     await westGw.stop();
   }, 90_000);
+
+  it('west killed and restarted: events published while it was down wait at east and all arrive', async () => {
+    const [eastPort, westPort] = [await freePort(), await freePort()];
+    const east = `http://127.0.0.1:${eastPort}`;
+    const sink = await startSubscriber();
+    const westFile = configFile('west', westYaml(east, sink.url));
+    const westArgs = ['start', '-f', westFile, '--port', String(westPort)];
+    let westGw = startMeshgate(westArgs);
+    const eastGw = startMeshgate([
+      'start',
+      '-f',
+      configFile('east', eastYaml(`http://127.0.0.1:${westPort}`)),
+      '--port',
+      String(eastPort),
+    ]);
+    await westGw.waitFor(/meshgate started/, 30_000);
+    await eastGw.waitFor(/meshgate started/, 30_000);
+    await new Promise((r) => setTimeout(r, 2_500));
+
+    const publish = async (from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        const { status } = await postEvent(`${east}/mesh/default`, {
+          type: 'order.created',
+          id: `r-${i}`,
+          source: '/restart',
+        });
+        expect(status).toBe(202);
+      }
+    };
+    await publish(0, 100);
+    await expect.poll(() => sink.requests().length, { timeout: 20_000 }).toBeGreaterThanOrEqual(100);
+    await westGw.stop('SIGKILL');
+    await publish(100, 400); // west is down: these wait in east's channel
+    westGw = startMeshgate(westArgs);
+    await westGw.waitFor(/meshgate started/, 30_000);
+    const ids = () => new Set(sink.requests().map((r) => r.headers['ce-id']));
+    await expect
+      .poll(() => [...ids()].filter((id) => Number(String(id).slice(2)) >= 100).length, {
+        timeout: 40_000,
+        interval: 500,
+      })
+      .toBe(300);
+    console.info('restart outage:', {
+      publishedWhileDown: 300,
+      distinctDelivered: ids().size,
+      deliveries: sink.requests().length,
+    });
+    await eastGw.stop();
+    await westGw.stop();
+  });
 });
