@@ -1,7 +1,7 @@
 /**
  * Cuts off slow clients (slowloris): a connection must deliver a request's headers within
  * `headersTimeoutMs` of opening (or of the previous response on a kept-alive connection), and the
- * whole request within `requestTimeoutMs`. node:http has `headersTimeout`/`requestTimeout` too,
+ * body within `requestTimeoutMs` of the headers. node:http has `headersTimeout`/`requestTimeout` too,
  * but checks them only every `connectionsCheckingInterval` (30 s); these timers are per connection
  * and exact, and cost nothing when clients are quick.
  */
@@ -11,7 +11,7 @@ import type { Socket } from 'node:net';
 export interface SlowClientLimits {
   /** Time for the request line and headers to arrive. Default 10 000 ms. */
   headersTimeoutMs: number;
-  /** Time for a whole request (headers and body) to arrive. Default 30 000 ms. */
+  /** Time for a request's body to arrive once its headers are in. Default 30 000 ms. */
   requestTimeoutMs: number;
 }
 
