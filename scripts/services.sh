@@ -14,7 +14,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STATE="$ROOT/.data/services"
 KAFKA_VERSION=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$ROOT/scripts/kafka/pom.xml")
-KAFKA_HOME="$ROOT/.cache/kafka/$KAFKA_VERSION"
+# The Kafka jars live outside the checkout, so fresh clones on this machine reuse them.
+CACHE_DIR="${MESHGATE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/meshgate}"
+KAFKA_HOME="$CACHE_DIR/kafka/$KAFKA_VERSION"
 KAFKA_DATA="$ROOT/.data/kafka"
 PUBSUB_BIN=/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator
 READY="node $ROOT/scripts/services/ready.mjs"

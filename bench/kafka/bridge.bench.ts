@@ -5,13 +5,12 @@
  * binary-mode CloudEvent records; throughput is timed from the first record in the target topic
  * to the last, so that start-up (JVM, Connect, group join) is not counted.
  *
- *   npx tsx bench/kafka/bridge.bench.ts        (EVENTS=20000, KAFKA_LIBS=.cache/kafka/4.3.0/libs)
+ *   npx tsx bench/kafka/bridge.bench.ts        (EVENTS=20000, KAFKA_LIBS=~/.cache/meshgate/kafka/4.3.0/libs)
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, openSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { createKafkaClient } from '../../packages/kafka/src/client.js';
 import { KafkaSink } from '../../packages/kafka/src/sink.js';
@@ -21,7 +20,12 @@ const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const EVENTS = Number(process.env.EVENTS ?? 20_000);
 const PARTITIONS = 2;
 const libs =
-  process.env.KAFKA_LIBS ?? fileURLToPath(new URL('../../.cache/kafka/4.3.0/libs', import.meta.url));
+  process.env.KAFKA_LIBS ??
+  join(
+    process.env.MESHGATE_CACHE_DIR ??
+      join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'meshgate'),
+    'kafka/4.3.0/libs',
+  );
 const run = Date.now().toString(36);
 const kafka = new Kafka({ clientId: 'bench-bridge', brokers, logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
