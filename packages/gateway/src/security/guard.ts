@@ -200,7 +200,8 @@ export class SecurityGuard implements IngressGuard {
         unfiltered = true;
         break;
       }
-      (admitting ??= []).push(p);
+      admitting ??= [];
+      admitting.push(p);
     }
     if (!applies) {
       switch (this.defaultMode) {
