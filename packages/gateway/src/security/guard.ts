@@ -13,7 +13,7 @@
 import type { IncomingMessage } from 'node:http';
 import { type Logger, type MeshEvent, silentLogger } from '@meshgate/core';
 import type { IngressGuard, IngressRefusal } from '../http/addressables.js';
-import { type JwtOptions, JwtRejected, JwtVerifier } from './jwt.js';
+import { JwksUnavailable, type JwtOptions, JwtRejected, JwtVerifier } from './jwt.js';
 import { checkEventLimits, checkHeaderSize, DEFAULT_LIMITS, type IngressLimits } from './limits.js';
 import { type CompiledPolicy, compilePolicies, type PolicySpec, type Principal } from './policy.js';
 import { RateLimiter, type RateSpec } from './rate-limit.js';
@@ -52,6 +52,14 @@ const FORBIDDEN: IngressRefusal = {
   code: 'FORBIDDEN',
   message: 'the sender is not allowed to send to this address',
 };
+const AUTH_UNAVAILABLE: IngressRefusal = {
+  status: 503,
+  code: 'AUTH_UNAVAILABLE',
+  message: 'credentials cannot be checked right now; retry later',
+  headers: { 'retry-after': '5' },
+};
+/** At most one warning per this many ms while the issuer's keys cannot be fetched. */
+const JWKS_WARN_EVERY_MS = 10_000;
 const EVENT_FORBIDDEN: IngressRefusal = {
   status: 403,
   code: 'FORBIDDEN',
@@ -69,6 +77,7 @@ export class SecurityGuard implements IngressGuard {
   private logger: Logger = silentLogger;
   /** Filters a request's events must pass, set by `admit` for `checkEvents`. */
   private readonly pending = new WeakMap<IncomingMessage, CompiledPolicy[]>();
+  private lastJwksWarning = 0;
 
   /** @throws ConfigError when a setting is invalid (duplicate token, bad filter, no JWT keys). */
   constructor(options: SecurityOptions = {}) {
@@ -133,8 +142,9 @@ export class SecurityGuard implements IngressGuard {
   private afterAuth(
     req: IncomingMessage,
     target: Target,
-    auth: Principal | undefined | 'invalid',
+    auth: Principal | undefined | 'invalid' | 'unavailable',
   ): IngressRefusal | undefined {
+    if (auth === 'unavailable') return AUTH_UNAVAILABLE;
     if (auth === 'invalid') return this.refused(target, undefined, 'invalid credentials', INVALID_TOKEN);
     return this.authorize(req, target, auth) ?? this.rateLimit(req, target, auth);
   }
@@ -160,7 +170,7 @@ export class SecurityGuard implements IngressGuard {
   private authenticate(
     req: IncomingMessage,
     target: Target,
-  ): Principal | undefined | 'invalid' | Promise<Principal | 'invalid'> {
+  ): Principal | undefined | 'invalid' | Promise<Principal | 'invalid' | 'unavailable'> {
     if (this.tokens === undefined && this.jwt === undefined) return undefined;
     const header = req.headers.authorization;
     if (header === undefined) return undefined;
@@ -176,6 +186,14 @@ export class SecurityGuard implements IngressGuard {
     return jwt.verify(token, audience).then(
       (id): Principal => ({ kind: 'jwt', name: id.subject }),
       (err: unknown) => {
+        if (err instanceof JwksUnavailable) {
+          const now = Date.now();
+          if (now - this.lastJwksWarning >= JWKS_WARN_EVERY_MS) {
+            this.lastJwksWarning = now;
+            this.logger.warn({ reason: err.message }, 'cannot fetch the JWT issuer keys; answering 503');
+          }
+          return 'unavailable' as const;
+        }
         if (!(err instanceof JwtRejected)) throw err;
         this.logger.debug({ target: target.key, reason: err.message }, 'JWT refused');
         return 'invalid' as const;

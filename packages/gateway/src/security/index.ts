@@ -3,6 +3,7 @@ export { exposureWarning, isLoopbackHost } from './exposure.js';
 export { type DefaultMode, SecurityGuard, type SecurityOptions } from './guard.js';
 export {
   DEFAULT_AUDIENCE_PREFIX,
+  JwksUnavailable,
   type JwtIdentity,
   type JwtOptions,
   JwtRejected,

@@ -63,6 +63,12 @@ export interface JwtIdentity {
 /** A token that does not verify; `reason` is for debug logs only, never for the client. */
 export class JwtRejected extends Error {}
 
+/** The issuer's keys could not be fetched (down, timeout, not a JWKS): nobody's fault but theirs. */
+export class JwksUnavailable extends Error {}
+
+/** jose codes that mean the JWKS endpoint failed, not the token. */
+const JWKS_FAILURES = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID', 'ERR_JOSE_GENERIC']);
+
 export class JwtVerifier {
   private readonly keys: JWTVerifyGetKey;
   private readonly prefix: string;
@@ -137,6 +143,9 @@ export class JwtVerifier {
       return { subject };
     } catch (err) {
       const e = err as { code?: string; message?: string };
+      // A fetch failure has no jose code (TypeError: fetch failed).
+      if (this.options.jwksUrl !== undefined && (e.code === undefined || JWKS_FAILURES.has(e.code)))
+        throw new JwksUnavailable(`JWKS ${this.options.jwksUrl}: ${e.message ?? e.code}`, { cause: err });
       throw new JwtRejected(e.code ?? e.message ?? 'invalid token', { cause: err });
     }
   }

@@ -1,5 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, makeEvent, SecretValue } from '@meshgate/core';
@@ -150,6 +151,36 @@ describe('SecurityGuard', () => {
     expect(() => guard.configure({ tokens: [{ name: 't', value: '' }] })).toThrow(ConfigError);
     expect(await guard.admit(request({ authorization: 'Bearer v' }), target)).toBeUndefined();
     expect(JSON.stringify(guard.describe())).not.toContain('"v"');
+  });
+});
+
+describe('an unreachable JWKS', () => {
+  it('answers 503 with Retry-After (not 401) while the issuer keys cannot be fetched', async () => {
+    const broken = createServer((_req, res) => res.writeHead(500).end('down'));
+    await new Promise<void>((r) => broken.listen(0, '127.0.0.1', r));
+    const port = (broken.address() as AddressInfo).port;
+    const { privateKey } = await generateKeyPair('ES256');
+    const token = await new SignJWT({ sub: 's' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k' })
+      .setIssuer('iss')
+      .setAudience('eventing.knative.dev/broker/a/b')
+      .setExpirationTime('1m')
+      .sign(privateKey);
+    const target = { kind: 'broker' as const, key: 'a/b' };
+    try {
+      const down = new SecurityGuard({ jwt: { issuer: 'iss', jwksUrl: `http://127.0.0.1:${port}/jwks` } });
+      const answer = await down.admit(request({ authorization: `Bearer ${token}` }), target);
+      expect([answer?.status, answer?.code, answer?.headers?.['retry-after']]).toEqual([
+        503,
+        'AUTH_UNAVAILABLE',
+        '5',
+      ]);
+    } finally {
+      await new Promise<void>((r) => broken.close(() => r()));
+    }
+    // Nobody listening at all.
+    const gone = new SecurityGuard({ jwt: { issuer: 'iss', jwksUrl: `http://127.0.0.1:${port}/jwks` } });
+    expect((await gone.admit(request({ authorization: `Bearer ${token}` }), target))?.status).toBe(503);
   });
 });
 
