@@ -23,7 +23,8 @@ import { type GatewayConnectorRuntime, registerConnectorMetrics } from './connec
 import { Federation, INTEREST_PATH } from './federation.js';
 import { sendError, sendJson } from './http/respond.js';
 import { LocalFirstSender } from './local-sender.js';
-import { HttpAddressableSender } from '@meshgate/knative';
+import { type EgressOptions, HttpAddressableSender } from '@meshgate/knative';
+import { limitSlowClients, type SlowClientLimits } from './security/index.js';
 import type { Addressable, IngressGuard } from './http/addressables.js';
 import { createGatewayServer } from './http/server.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
@@ -37,6 +38,10 @@ export interface GatewayOptions {
   guard?: IngressGuard;
   /** Connection-backed channels, Sinks and Sources (Kafka, RabbitMQ, NATS, Pub/Sub). */
   connectors?: ConnectorRuntime;
+  /** Where deliveries may connect (allow/deny CIDRs, redirects); link-local refused by default. */
+  egress?: EgressOptions;
+  /** Header and body deadlines per connection, so slow clients cannot hold connections. */
+  slowClients?: Partial<SlowClientLimits>;
 }
 
 /**
@@ -69,7 +74,7 @@ export type RouteHandler = (
 
 export class Gateway {
   private readonly router: Router;
-  private readonly http = new HttpAddressableSender();
+  private readonly http: HttpAddressableSender;
   /** Own Brokers and Sinks in-process, the rest over HTTP. */
   private readonly sender: LocalFirstSender;
   private readonly metrics: GatewayMetrics;
@@ -81,6 +86,8 @@ export class Gateway {
   private federation: Federation | undefined;
 
   constructor(private readonly options: GatewayOptions) {
+    // Deliveries connect only where the egress guard allows (SSRF: checked on the resolved address).
+    this.http = new HttpAddressableSender(options.egress ? { egress: options.egress } : {});
     this.sender = new LocalFirstSender(this.http, { addressable: (ns, name) => this.addressable(ns, name) });
     this.metrics = createMetrics(() => this.router);
     if (options.connectors?.list)
@@ -171,6 +178,7 @@ export class Gateway {
       },
     });
     const server = this.server;
+    limitSlowClients(server, this.options.slowClients);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {

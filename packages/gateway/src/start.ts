@@ -8,7 +8,13 @@ import { Gateway } from './gateway.js';
 import { asCoreLogger, createLogger } from './logger.js';
 import { modelFromConfig } from './model-from-config.js';
 import { installOps, tracingFromEnv } from './ops/index.js';
-import { exposureWarning, SecurityGuard, securityOptions } from './security/index.js';
+import {
+  egressOptions,
+  exposureWarning,
+  SecurityGuard,
+  securityOptions,
+  slowClientLimits,
+} from './security/index.js';
 
 export interface StartOptions {
   file: string[];
@@ -25,7 +31,14 @@ export async function runStart(options: StartOptions): Promise<void> {
   const connectors = createConnectorRuntime({ logger: log });
   // Ingress authentication, policies and limits (docs/security.md); open when not configured.
   const guard = new SecurityGuard(securityOptions(config.gateway.security, log));
-  const gateway = new Gateway({ logger: log, connectors, guard, ...(tracing && { tracer: tracing.tracer }) });
+  const gateway = new Gateway({
+    logger: log,
+    connectors,
+    guard,
+    egress: egressOptions(config.gateway.security),
+    slowClients: slowClientLimits(config.gateway.security),
+    ...(tracing && { tracer: tracing.tracer }),
+  });
   installOps(gateway, { logger: log, adminToken: config.gateway.admin.token?.reveal(), tracing, connectors });
   const host = options.host ?? config.gateway.http.host;
   const port = options.port ?? config.gateway.http.port;

@@ -142,7 +142,9 @@ export function wrapMessage(msg: ReceivedAmqpMessage, ctx: WrapContext): MeshEve
   const ts = msg.properties.timestamp;
   // AMQP timestamps are seconds since the epoch.
   if (typeof ts === 'number' && Number.isFinite(ts) && ts > 0) {
-    attributes.time = new Date(ts * 1000).toISOString();
+    // A timestamp beyond what a Date holds (fuzzing found 7e152) is left out, not thrown.
+    const date = new Date(ts * 1000);
+    if (!Number.isNaN(date.getTime())) attributes.time = date.toISOString();
   }
   return { attributes, data: msg.content.length === 0 ? undefined : msg.content };
 }

@@ -56,18 +56,26 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: ServerConte
   const parts = path.split('/');
   // parts[0] is '' (leading slash). Broker/sink ingress is exactly /<ns>/<name>.
   if (parts.length === 3 && parts[1] && parts[2] && parts[1] !== 'api') {
-    return handleIngress(
-      req,
-      res,
-      decodeURIComponent(parts[1]),
-      decodeURIComponent(parts[2]),
-      ctx.lookup,
-      ctx.logger,
-      ctx.guard,
-    );
+    const [namespace, name] = [safeDecode(parts[1]), safeDecode(parts[2])];
+    if (namespace === undefined || name === undefined) {
+      req.resume();
+      return sendError(res, 400, 'EVENT_INVALID', `malformed percent-encoding in the path ${path}`);
+    }
+    return handleIngress(req, res, namespace, name, ctx.lookup, ctx.logger, ctx.guard);
   }
   if (parts.length === 4 && parts[2] === 'v1' && parts[3] === 'events' && parts[1]) {
-    return handleKyma(req, res, decodeURIComponent(parts[1]), ctx.kyma, ctx.logger);
+    const application = safeDecode(parts[1]);
+    if (application === undefined) {
+      req.resume();
+      return sendError(res, 400, 'EVENT_INVALID', `malformed percent-encoding in the path ${path}`);
+    }
+    // Legacy events pass the same authentication, policies and rate limits as any ingress.
+    const refusal = ctx.guard ? await ctx.guard.admit(req, { kind: 'kyma', key: application }) : undefined;
+    if (refusal) {
+      req.resume();
+      return sendError(res, refusal.status, refusal.code, refusal.message, refusal.headers);
+    }
+    return handleKyma(req, res, application, ctx.kyma, ctx.logger);
   }
   for (const handler of ctx.routes ?? []) {
     if (await handler(req, res, path)) return;
@@ -97,4 +105,13 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: ServerConte
   }
   if (path.startsWith('/api/v1/')) return handleAdmin(path, res, ctx.router());
   sendError(res, 404, 'NOT_FOUND', `nothing at ${path}: brokers and sinks are at /<namespace>/<name>`);
+}
+
+/** decodeURIComponent that answers undefined instead of throwing on `%zz`. */
+function safeDecode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }
