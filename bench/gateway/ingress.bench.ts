@@ -11,6 +11,7 @@
  * Run: npx tsx bench/gateway/ingress.bench.ts [--quick]
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -53,8 +54,19 @@ const meshgate = await startMeshgateProcess(config);
 const baseline = await startScript('bench/gateway/baseline-forwarder.ts', [`${sink.url}/`]);
 const targets = { baseline: `${baseline.url}/`, meshgate: `${meshgate.url}/bench/default` };
 
-async function throughput(url: string): Promise<number> {
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s)
+}
+
+const pids = { baseline: baseline.child.pid as number, meshgate: meshgate.child.pid as number };
+const cpuPerEvent: Record<'baseline' | 'meshgate', number[]> = { baseline: [], meshgate: [] };
+
+async function throughput(name: 'baseline' | 'meshgate'): Promise<number> {
+  const url = targets[name];
   await sink.report(); // reset
+  const cpuBefore = await cpuSeconds(pids[name]);
   const start = performance.now();
   const { accepted } = await closedLoop(url, CONCURRENCY, DURATION_MS);
   let delivered = 0;
@@ -62,6 +74,7 @@ async function throughput(url: string): Promise<number> {
     delivered += (await sink.report()).count;
     return delivered >= accepted;
   }, 30_000);
+  cpuPerEvent[name].push(((await cpuSeconds(pids[name])) - cpuBefore) / delivered);
   return delivered / ((performance.now() - start) / 1000);
 }
 
@@ -82,7 +95,7 @@ await closedLoop(targets.meshgate, CONCURRENCY, 1_000);
 
 const rates: Record<'baseline' | 'meshgate', number[]> = { baseline: [], meshgate: [] };
 for (let r = 0; r < ROUNDS; r++) {
-  for (const name of ['baseline', 'meshgate'] as const) rates[name].push(await throughput(targets[name]));
+  for (const name of ['baseline', 'meshgate'] as const) rates[name].push(await throughput(name));
 }
 const lat = { baseline: await latency(targets.baseline), meshgate: await latency(targets.meshgate) };
 
@@ -101,6 +114,9 @@ console.log(
       lat[n].p99,
     ]),
   ),
+);
+console.log(
+  `\nCPU per delivered event in the relaying process: baseline ${(mean(cpuPerEvent.baseline) * 1e6).toFixed(0)} µs, meshgate ${(mean(cpuPerEvent.meshgate) * 1e6).toFixed(0)} µs (${(mean(cpuPerEvent.meshgate) / mean(cpuPerEvent.baseline)).toFixed(2)}x)`,
 );
 console.log(
   `\nmeshgate / baseline throughput: ${(mean(rates.meshgate) / mean(rates.baseline)).toFixed(2)}x (target >= 0.70)`,
