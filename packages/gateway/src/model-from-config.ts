@@ -21,6 +21,17 @@ export interface ModelContext {
 type Destination = Parameters<typeof resolveDestination>[1];
 
 export function modelFromConfig(config: LoadedConfig, ctx: ModelContext): GatewayModel {
+  // Refused rather than ignored: a Bridge that loads but moves nothing would be a silent loss.
+  if (config.bridges.length > 0) {
+    throw new ConfigError(
+      'Bridge resources are not run by this gateway yet: use a Source (KafkaSource, RabbitmqSource, NatsSource, PubSubSource) with a sink, or a federated Broker',
+      config.bridges.map((b) => ({
+        ...(b.origin && { file: b.origin.file, document: b.origin.document }),
+        path: 'kind',
+        message: `Bridge ${b.metadata.namespace}/${b.metadata.name} is not supported yet`,
+      })),
+    );
+  }
   const urlOf = (dest: Destination, namespace: string, what: string): string =>
     destinationUrl(resolveDestination(config, dest, namespace), ctx, what);
 

@@ -1,9 +1,12 @@
 /** `meshgate validate`: loads the files as `start` would and reports every problem. */
 import { ConfigError, loadConfig } from '@meshgate/core';
+import { modelFromConfig } from './model-from-config.js';
 
 export async function validateFiles(paths: string[], print: (line: string) => void): Promise<boolean> {
   try {
     const config = await loadConfig(paths);
+    // What `start` would refuse on top of the loader's checks (e.g. kinds not run yet).
+    modelFromConfig(config, { selfUrl: 'http://127.0.0.1:8080' });
     const count =
       config.brokers.length +
       config.triggers.length +
