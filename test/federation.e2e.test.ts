@@ -97,6 +97,9 @@ describe('federation between gateway processes', () => {
     const counters = (await peersOf(east)).items.find((p) => p.id === 'west')?.counters;
     expect(counters?.forwarded).toBe(10);
     expect(counters?.filteredOut).toBe(90);
+    const metrics = await (await fetch(`${east}/metrics`)).text();
+    expect(metrics).toContain('meshgate_peer_events_total{peer="west",outcome="forwarded"} 10');
+    expect(metrics).toContain('meshgate_peer_events_total{peer="west",outcome="filtered_out"} 90');
 
     // A request that claims to be a peer with a wrong token is refused with 401.
     const forged = await fetch(`${west}/mesh/default`, {

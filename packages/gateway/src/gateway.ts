@@ -21,6 +21,7 @@ import {
 } from '@meshgate/core';
 import { type GatewayConnectorRuntime, registerConnectorMetrics } from './connectors/index.js';
 import { Federation, INTEREST_PATH } from './federation.js';
+import { registerFederationMetrics } from './federation-metrics.js';
 import { sendError, sendJson } from './http/respond.js';
 import { LocalFirstSender } from './local-sender.js';
 import { type EgressOptions, HttpAddressableSender } from '@meshgate/knative';
@@ -90,6 +91,7 @@ export class Gateway {
     this.http = new HttpAddressableSender(options.egress ? { egress: options.egress } : {});
     this.sender = new LocalFirstSender(this.http, { addressable: (ns, name) => this.addressable(ns, name) });
     this.metrics = createMetrics(() => this.router);
+    registerFederationMetrics(this.metrics.registry, () => this.federation);
     if (options.connectors?.list)
       registerConnectorMetrics(this.metrics.registry, () =>
         (options.connectors as GatewayConnectorRuntime).list(),
