@@ -25,6 +25,11 @@ READY="node $ROOT/scripts/services/ready.mjs"
 export PUBSUB_PROJECT_ID
 
 mkdir -p "$STATE"
+# The readiness probes speak each broker's protocol with the repo's own clients.
+[ -d "$ROOT/node_modules/amqplib" ] || {
+  printf '[services] error: %s\n' "dependencies are not installed ($ROOT/node_modules is missing): run npm ci first" >&2
+  exit 1
+}
 log() { printf '[services] %s\n' "$*" >&2; }
 die() { printf '[services] error: %s\n' "$*" >&2; exit 1; }
 

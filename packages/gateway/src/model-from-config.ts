@@ -22,13 +22,14 @@ type Destination = Parameters<typeof resolveDestination>[1];
 
 export function modelFromConfig(config: LoadedConfig, ctx: ModelContext): GatewayModel {
   // Refused rather than ignored: a Bridge that loads but moves nothing would be a silent loss.
-  if (config.bridges.length > 0) {
+  const httpBridges = config.bridges.filter((b) => b.spec.source.http !== undefined);
+  if (httpBridges.length > 0) {
     throw new ConfigError(
-      'Bridge resources are not run by this gateway yet: use a Source (KafkaSource, RabbitmqSource, NatsSource, PubSubSource) with a sink, or a federated Broker',
-      config.bridges.map((b) => ({
+      'Bridge with an http source is not run by this gateway yet: post to a Broker instead',
+      httpBridges.map((b) => ({
         ...(b.origin && { file: b.origin.file, document: b.origin.document }),
-        path: 'kind',
-        message: `Bridge ${b.metadata.namespace}/${b.metadata.name} is not supported yet`,
+        path: 'spec.source.http',
+        message: `Bridge ${b.metadata.namespace}/${b.metadata.name}: an http source is not supported yet`,
       })),
     );
   }

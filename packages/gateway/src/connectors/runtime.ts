@@ -6,7 +6,12 @@
  */
 import {
   type AddressableSender,
+  type BridgeResource,
   type BrokerDefinition,
+  compileFilter,
+  type MeshEvent,
+  recordHop,
+  withoutTargets,
   type Channel,
   ConfigError,
   type ConnectionResource,
@@ -28,7 +33,7 @@ import { createChannel } from './channels.js';
 import { type ConnectionClient, ConnectionPool, fingerprint } from './connections.js';
 import { createSink, SinkAddressable } from './sinks.js';
 import { type SourceInfo, SourceRuntime } from './source-runtime.js';
-import { createSource } from './sources.js';
+import { createBridgeSource, createSource } from './sources.js';
 
 export interface ConnectorRuntimeOptions {
   /** Before the first `apply`: log through this (apply's logger is used afterwards). */
@@ -186,8 +191,57 @@ class Runtime implements GatewayConnectorRuntime {
       if (current) toStop.push(current);
       toStart.push(runtime);
     }
+    // Bridges: a source, a filter and a sink (a URL, a ref, or a federated Broker on a peer).
+    const bridgeKeys = new Set<string>();
+    for (const b of config.bridges) {
+      const ns = b.metadata.namespace;
+      const key = `Bridge ${resourceKey(ns, b.metadata.name)}`;
+      bridgeKeys.add(key);
+      const target = this.bridgeTarget(config, b, ctx.selfUrl);
+      const delivery = this.delivery(
+        config,
+        b.spec.delivery as DeliverySpec | undefined,
+        ns,
+        key,
+        ctx.selfUrl,
+      );
+      const src = b.spec.source;
+      const connName = (src.kafka ?? src.rabbitmq ?? src.nats ?? src.pubsub)?.connection;
+      const print = fingerprint({
+        spec: b.spec,
+        conn: connName ? this.connections.get(resourceKey(ns, connName))?.spec : undefined,
+        url: target.url,
+        delivery,
+      });
+      const current = this.sources.get(key);
+      if (current?.fingerprint === print) continue;
+      const logger = ctx.logger.child({ source: key });
+      const runtime = new SourceRuntime({
+        key,
+        kind: 'Bridge',
+        namespace: ns,
+        source: createBridgeSource(b, this.clients(), logger),
+        sinkUrl: target.url,
+        policy: resolveDeliveryPolicy(delivery),
+        ...(b.spec.ceOverrides?.extensions && { extensions: b.spec.ceOverrides.extensions }),
+        filter: compileFilter(
+          {
+            ...(b.spec.filter && { filter: b.spec.filter }),
+            ...(b.spec.filters && { filters: b.spec.filters }),
+          },
+          'spec',
+        ),
+        ...(target.headers && { headers: target.headers }),
+        ...(target.transform && { transform: target.transform }),
+        sender: ctx.sender,
+        logger,
+        fingerprint: print,
+      });
+      if (current) toStop.push(current);
+      toStart.push(runtime);
+    }
     for (const [key, current] of this.sources) {
-      if (!wantedSources.has(key)) {
+      if (!wantedSources.has(key) && !bridgeKeys.has(key)) {
         this.sources.delete(key);
         toStop.push(current);
       }
@@ -297,6 +351,44 @@ class Runtime implements GatewayConnectorRuntime {
       ]);
     }
     return this.pool.forConnection(key, connection);
+  }
+
+  /**
+   * Where a Bridge delivers. To a federated Broker on a peer: the peer's ordinary Broker ingress,
+   * authenticated as a peer, with this gateway recorded on the event's route (loop prevention).
+   */
+  private bridgeTarget(
+    config: LoadedConfig,
+    bridge: BridgeResource,
+    selfUrl: string,
+  ): { url: string; headers?: Record<string, string>; transform?: (e: MeshEvent) => MeshEvent } {
+    const ns = bridge.metadata.namespace;
+    const sink = bridge.spec.sink;
+    if (!('peer' in sink)) {
+      return {
+        url: this.urlOf(
+          config,
+          sink as DestinationInput,
+          ns,
+          `Bridge ${ns}/${bridge.metadata.name} sink`,
+          selfUrl,
+        ),
+      };
+    }
+    const peer = config.peers.find((p) => p.metadata.name === sink.peer && p.metadata.namespace === ns);
+    if (!peer) {
+      throw new ConfigError(
+        `Bridge ${ns}/${bridge.metadata.name}: no Peer named ${sink.peer} in namespace ${ns}`,
+        [{ path: 'spec.sink.peer', message: `no Peer named ${sink.peer} in namespace ${ns}` }],
+      );
+    }
+    const self = config.gateway.id;
+    const token = peer.spec.token?.reveal();
+    return {
+      url: `${peer.spec.url.replace(/\/+$/, '')}/${encodeURIComponent(sink.namespace ?? ns)}/${encodeURIComponent(sink.broker)}`,
+      headers: { 'meshgate-peer': self, ...(token !== undefined && { authorization: `Bearer ${token}` }) },
+      transform: (e) => recordHop(withoutTargets(e), self),
+    };
   }
 
   /** The Connection's spec, so that a changed Connection restarts what uses it. */

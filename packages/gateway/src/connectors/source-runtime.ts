@@ -1,5 +1,6 @@
 /**
- * One running Source (KafkaSource, RabbitmqSource, NatsSource, PubSubSource): every Delivery goes
+ * One running Source (KafkaSource, RabbitmqSource, NatsSource, PubSubSource, or a Bridge's source
+ * with its filter): every Delivery goes
  * to the source's sink with its delivery spec (retries, backoff, dead-letter), then is settled by
  * the at-least-once rule of issue 4:
  * - delivered or dead-lettered: ack (the offset may advance / the message is removed);
@@ -13,6 +14,7 @@ import { setMaxListeners } from 'node:events';
 import {
   type AddressableSender,
   backoffDelayMs,
+  type CompiledFilter,
   type ComponentStatus,
   type Delivery,
   type DeliveryPolicy,
@@ -33,6 +35,8 @@ export interface SourceCounters {
   /** Refused for good with no dead-letter sink: acked and logged. */
   dropped: number;
   inFlight: number;
+  /** A Bridge's filter did not match: acked, not delivered. */
+  filtered?: number;
 }
 
 export interface SourceRuntimeOptions {
@@ -50,6 +54,12 @@ export interface SourceRuntimeOptions {
   logger: Logger;
   /** Tells unchanged resources from changed ones on reload. */
   fingerprint: string;
+  /** A Bridge's filter: events it does not match are acked and counted, never delivered. */
+  filter?: CompiledFilter;
+  /** Extra headers on every delivery (a Bridge to a peer: the peer's token and our id). */
+  headers?: Record<string, string>;
+  /** Applied to each event before delivery (a Bridge to a peer records this gateway on the route). */
+  transform?: (event: MeshEvent) => MeshEvent;
 }
 
 /** A source's view for the admin API. */
@@ -112,6 +122,11 @@ export class SourceRuntime {
 
   private readonly handle = (delivery: Delivery): void => {
     this.counters.received++;
+    if (this.options.filter && !this.options.filter.matches(delivery.event)) {
+      this.counters.filtered = (this.counters.filtered ?? 0) + 1;
+      delivery.ack();
+      return;
+    }
     this.counters.inFlight++;
     this.deliver(delivery)
       .catch((err: unknown) => {
@@ -125,13 +140,14 @@ export class SourceRuntime {
 
   private async deliver(delivery: Delivery): Promise<void> {
     const { policy, sender, logger } = this.options;
-    const event = this.withOverrides(delivery.event);
+    const overridden = this.withOverrides(delivery.event);
+    const event = this.options.transform ? this.options.transform(overridden) : overridden;
     const outcome = await deliverWithRetries(
       {
         url: this.options.sinkUrl,
         event,
         policy,
-        headers: { 'kn-namespace': this.options.namespace },
+        headers: { ...this.options.headers, 'kn-namespace': this.options.namespace },
         ...(policy.mode && { mode: policy.mode }),
         signal: this.abort.signal,
       },

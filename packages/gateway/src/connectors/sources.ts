@@ -3,6 +3,8 @@
  * RabbitmqSource, NatsSource (JetStream, or a core subject: at most once) and PubSubSource.
  */
 import {
+  type BridgeResource,
+  ConfigError,
   type KafkaSourceResource,
   type Logger,
   parseIsoDuration,
@@ -112,4 +114,81 @@ export function createSource(
       });
     }
   }
+}
+
+/**
+ * The Source of a Bridge: a Kafka topic, a RabbitMQ queue, a NATS subject or JetStream stream, or a
+ * Pub/Sub subscription, each on a Connection. (An HTTP source is not supported yet.)
+ */
+export function createBridgeSource(bridge: BridgeResource, clients: SourceClients, logger: Logger): Source {
+  const namespace = bridge.metadata.namespace;
+  const name = bridge.metadata.name;
+  const what = `Bridge ${namespace}/${name}`;
+  const src = bridge.spec.source;
+  if (src.kafka) {
+    const c = connectionOf(clients.connection(namespace, src.kafka.connection, what), 'kafka', what);
+    return new KafkaSource({
+      name,
+      namespace,
+      client: c.kafka,
+      topics: src.kafka.topics,
+      groupId: src.kafka.consumerGroup ?? `meshgate-bridge-${namespace}-${name}`,
+      initialOffset: src.kafka.initialOffset,
+      ordered: src.kafka.ordering === 'ordered',
+      logger,
+    });
+  }
+  if (src.rabbitmq) {
+    const c = connectionOf(clients.connection(namespace, src.rabbitmq.connection, what), 'rabbitmq', what);
+    if (!src.rabbitmq.predeclared) {
+      logger.warn(
+        { source: what, queue: src.rabbitmq.queueName },
+        'Bridge: declaring queues is not supported yet; the queue must exist',
+      );
+    }
+    return new RabbitmqSource({
+      name,
+      namespace,
+      url: c.url,
+      queue: src.rabbitmq.queueName,
+      maxInFlight: src.rabbitmq.parallelism,
+      ordered: src.rabbitmq.parallelism === 1,
+    });
+  }
+  if (src.nats) {
+    const c = connectionOf(clients.connection(namespace, src.nats.connection, what), 'nats', what);
+    const js = src.nats.jetstream;
+    if (js) {
+      return new NatsSource({
+        name,
+        namespace,
+        servers: c.servers,
+        stream: js.stream,
+        consumer: js.consumer,
+        ...(js.filterSubject !== undefined && { filterSubject: js.filterSubject }),
+        startFrom: js.deliverPolicy === 'all' ? 'earliest' : 'latest',
+        ...(js.ackWait !== undefined && { ackWaitMs: parseIsoDuration(js.ackWait) }),
+        ...(js.maxDeliver !== undefined && { maxDeliveries: js.maxDeliver }),
+      });
+    }
+    return new NatsSubjectSource({
+      name,
+      namespace,
+      servers: c.servers,
+      subject: src.nats.subject as string,
+    });
+  }
+  if (src.pubsub) {
+    const c = connectionOf(clients.connection(namespace, src.pubsub.connection, what), 'pubsub', what);
+    return new PubSubSource({
+      name: `${namespace}/${name}`,
+      connection: c.pubsub,
+      subscription: src.pubsub.subscription,
+      ...(src.pubsub.topic !== undefined && { topic: src.pubsub.topic }),
+      onWarning: (message, err) => logger.warn({ source: what, err }, message),
+    });
+  }
+  throw new ConfigError(`${what}: an HTTP source is not supported yet; post to a Broker instead`, [
+    { path: 'spec.source.http', message: 'not supported yet' },
+  ]);
 }
