@@ -2,6 +2,8 @@
 // Readiness probes for scripts/services.sh, using the same client libraries as meshgate.
 // A service is ready only when it does real work: Kafka creates and lists a topic, the Pub/Sub
 // emulator creates a topic, RabbitMQ opens a confirm channel, NATS answers a JetStream request.
+// The credential probes (kafka-sasl, rabbitmq-limited, nats-auth, nats-token) read the test
+// credentials from the environment that services.sh exports.
 // Exit 0 when ready, 1 (with the reason on stderr) when not.
 const [, , service, endpoint] = process.argv;
 
@@ -58,10 +60,100 @@ async function nats(url) {
   }
 }
 
-const probes = { kafka, pubsub, rabbitmq, nats };
+/** The SASL listener: the test user logs in with every mechanism and reads the metadata. */
+async function kafkaSasl(brokers) {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const username = need('KAFKA_SASL_USER');
+  const password = need('KAFKA_SASL_PASSWORD');
+  for (const mechanism of ['scram-sha-256', 'scram-sha-512', 'plain']) {
+    const admin = new Kafka({
+      clientId: 'meshgate-ready',
+      brokers: brokers.split(','),
+      sasl: { mechanism, username, password },
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+      connectionTimeout: 2000,
+    }).admin();
+    try {
+      await admin.connect();
+      await admin.listTopics();
+    } catch (err) {
+      throw new Error(`${mechanism}: ${err?.message ?? err}`);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}
+
+/** The limited user may declare meshgate-limited.* and nothing else. */
+async function rabbitmqLimited(url) {
+  const amqp = await import('amqplib');
+  const u = new URL(url);
+  u.username = encodeURIComponent(need('RABBITMQ_LIMITED_USER'));
+  u.password = encodeURIComponent(need('RABBITMQ_LIMITED_PASSWORD'));
+  const conn = await amqp.connect(u.toString(), { timeout: 3000 });
+  conn.on('error', () => {});
+  try {
+    const allowed = await conn.createChannel();
+    await allowed.assertQueue('meshgate-limited.ready', { durable: false, autoDelete: true });
+    await allowed.close();
+    const forbidden = await conn.createChannel();
+    forbidden.on('error', () => {});
+    const refused = await forbidden.assertQueue('meshgate-ready-forbidden', { durable: false }).then(
+      () => false,
+      (err) => /ACCESS_REFUSED/.test(String(err?.message)),
+    );
+    if (!refused) throw new Error('the user may declare meshgate-ready-forbidden: its permissions are too wide');
+  } finally {
+    await conn.close().catch(() => {});
+  }
+}
+
+/** nats-auth: the user/password and the NKey user both connect; JetStream answers. */
+async function natsAuth(url) {
+  const { connect, nkeyAuthenticator } = await import('nats');
+  const { readFileSync } = await import('node:fs');
+  const seed = readFileSync(need('NATS_AUTH_NKEY_SEED_FILE'), 'utf8').trim();
+  for (const auth of [
+    { user: need('NATS_AUTH_USER'), pass: need('NATS_AUTH_PASSWORD') },
+    { authenticator: nkeyAuthenticator(new TextEncoder().encode(seed)) },
+  ]) {
+    const nc = await connect({ servers: url, timeout: 3000, reconnect: false, ...auth });
+    try {
+      const jsm = await nc.jetstreamManager({ timeout: 3000 });
+      await jsm.getAccountInfo();
+    } finally {
+      await nc.close();
+    }
+  }
+}
+
+async function natsToken(url) {
+  const { connect } = await import('nats');
+  const nc = await connect({ servers: url, timeout: 3000, reconnect: false, token: need('NATS_AUTH_TOKEN') });
+  await nc.flush();
+  await nc.close();
+}
+
+function need(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}
+
+const probes = {
+  kafka,
+  'kafka-sasl': kafkaSasl,
+  pubsub,
+  rabbitmq,
+  'rabbitmq-limited': rabbitmqLimited,
+  nats,
+  'nats-auth': natsAuth,
+  'nats-token': natsToken,
+};
 const probe = probes[service];
 if (!probe || !endpoint) {
-  console.error('usage: ready.mjs kafka|pubsub|rabbitmq|nats <endpoint>');
+  console.error(`usage: ready.mjs ${Object.keys(probes).join('|')} <endpoint>`);
   process.exit(2);
 }
 const timer = setTimeout(() => {
