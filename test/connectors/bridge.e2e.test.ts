@@ -1,6 +1,7 @@
 /**
  * Bridges with `meshgate start` as processes and real brokers: a RabbitMQ queue to an HTTP sink
- * with a filter, and a Kafka topic at east to the federated Broker on its peer west.
+ * with a filter, a Kafka topic at east to the federated Broker on its peer west, and HTTP sources
+ * (into a RabbitMQ queue; to a sink that fails at first, answered 503 until it is delivered).
  */
 import amqp from 'amqplib';
 import { Kafka, logLevel } from 'kafkajs';
@@ -106,4 +107,50 @@ describe('Bridge', () => {
     await west.proc.stop('SIGTERM');
     await Promise.all([admin.disconnect(), producer.disconnect()]);
   }, 60_000);
+
+  it('takes events over HTTP at its path, answers 202 once delivered, 503 while the sink fails', async () => {
+    const connection = await amqp.connect(services.rabbitmqUrl());
+    const channel = await connection.createChannel();
+    const queue = uniqueName('e2e-bridge-http');
+    await channel.assertQueue(queue, { durable: false, autoDelete: false });
+    // The HTTP sink fails its first 2 requests: the Bridge retries once, so the first POST fails.
+    const sink = await startSubscriber(['--fail', '2:503']);
+    const gw = await startGateway(
+      renderConfig('bridge-http.yaml', { url: services.rabbitmqUrl(), queue, sinkUrl: sink.url }),
+    );
+    const post = (path: string, id: string, type: string) =>
+      fetch(`${gw.url}${path}`, {
+        method: 'POST',
+        headers: { ...ceHeaders(id, type), 'content-type': 'application/json' },
+        body: `{"id":"${id}"}`,
+      });
+
+    // Into RabbitMQ through the filter: 202 means the queue has it (publisher confirm).
+    expect((await post('/hooks/in/orders', 'h-1', 'order.created')).status).toBe(202);
+    expect((await post('/hooks/in/orders', 'h-2', 'page.viewed')).status).toBe(202); // filtered out
+    const got = await channel.get(queue, { noAck: true });
+    expect(got && got.properties.headers?.['ce-id']).toBe('h-1');
+    expect(got && got.content.toString()).toBe('{"id":"h-1"}');
+    expect(await channel.get(queue, { noAck: true })).toBe(false);
+
+    // To the failing sink at the default path: 503 with Retry-After, then 202 when sent again.
+    const first = await post('/bridges/shop/to-hook', 'h-3', 'anything');
+    expect(first.status).toBe(503);
+    expect(first.headers.get('retry-after')).toBeTruthy();
+    expect(((await first.json()) as { error: string }).error).toContain('bridge shop/to-hook');
+    const again = await post('/bridges/shop/to-hook', 'h-3', 'anything');
+    expect(again.status).toBe(202);
+    expect(sink.requests().map((r) => [r.headers['ce-id'], r.status])).toEqual([
+      ['h-3', 503],
+      ['h-3', 503],
+      ['h-3', 202],
+    ]);
+
+    // Malformed events are refused with 400 and a reason; an unknown path is 404.
+    const bad = await fetch(`${gw.url}/hooks/in/orders`, { method: 'POST', body: 'x' });
+    expect(bad.status).toBe(400);
+    expect((await fetch(`${gw.url}/hooks/in/nowhere`, { method: 'POST', body: 'x' })).status).toBe(404);
+    expect(await gw.proc.stop('SIGTERM')).toBe(0);
+    await connection.close();
+  });
 });

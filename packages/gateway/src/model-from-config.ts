@@ -7,11 +7,13 @@ import {
   ConfigError,
   type DeliverySpec,
   type LoadedConfig,
+  type PeerResource,
   type ResolvedDestination,
   resolveDestination,
   type TriggerDefinition,
 } from '@meshgate/core';
 import type { GatewayModel } from './model.js';
+import type { PeerTls } from './outgoing-http.js';
 
 export interface ModelContext {
   /** This gateway's own base URL: refs to its Brokers and Sinks resolve under it. */
@@ -21,18 +23,7 @@ export interface ModelContext {
 type Destination = Parameters<typeof resolveDestination>[1];
 
 export function modelFromConfig(config: LoadedConfig, ctx: ModelContext): GatewayModel {
-  // Refused rather than ignored: a Bridge that loads but moves nothing would be a silent loss.
-  const httpBridges = config.bridges.filter((b) => b.spec.source.http !== undefined);
-  if (httpBridges.length > 0) {
-    throw new ConfigError(
-      'Bridge with an http source is not run by this gateway yet: post to a Broker instead',
-      httpBridges.map((b) => ({
-        ...(b.origin && { file: b.origin.file, document: b.origin.document }),
-        path: 'spec.source.http',
-        message: `Bridge ${b.metadata.namespace}/${b.metadata.name}: an http source is not supported yet`,
-      })),
-    );
-  }
+  checkBridgePaths(config);
   const urlOf = (dest: Destination, namespace: string, what: string): string =>
     destinationUrl(resolveDestination(config, dest, namespace), ctx, what);
 
@@ -94,15 +85,40 @@ export function modelFromConfig(config: LoadedConfig, ctx: ModelContext): Gatewa
     model.federation = {
       id: config.gateway.id,
       brokers: federatedBrokers,
-      peers: config.peers.map((p) => ({
-        id: p.metadata.name,
-        url: p.spec.url,
-        ...(p.spec.token && { token: p.spec.token.reveal() }),
-      })),
+      peers: config.peers.map((p) => {
+        const tls = peerTls(p);
+        return {
+          id: p.metadata.name,
+          url: p.spec.url,
+          ...(p.spec.token && { token: p.spec.token.reveal() }),
+          ...(tls && { tls }),
+        };
+      }),
     };
   }
   if (config.gateway.kyma) model.kyma = config.gateway.kyma;
   return model;
+}
+
+/** A Peer's `spec.tls` with its secrets read; refused on an http URL (it would be ignored). */
+function peerTls(peer: PeerResource): PeerTls | undefined {
+  const tls = peer.spec.tls;
+  if (!tls?.enable) return undefined;
+  const at = (path: string, message: string) =>
+    new ConfigError(`Peer ${peer.metadata.namespace}/${peer.metadata.name}: ${message}`, [
+      { file: peer.origin.file, document: peer.origin.document, path, message },
+    ]);
+  if (!peer.spec.url.startsWith('https:'))
+    throw at('spec.tls', `tls is set but url ${peer.spec.url} is not https`);
+  if ((tls.cert === undefined) !== (tls.key === undefined))
+    throw at('spec.tls', 'cert and key go together (a client certificate needs its key)');
+  return {
+    ...(tls.caCert && { ca: tls.caCert.reveal() }),
+    ...(tls.cert && { cert: tls.cert.reveal() }),
+    ...(tls.key && { key: tls.key.reveal() }),
+    ...(tls.serverName !== undefined && { serverName: tls.serverName }),
+    ...(tls.insecureSkipVerify && { insecureSkipVerify: true }),
+  };
 }
 
 /** A dead-letter `ref` becomes a `uri`, so the delivery engine only ever sees URLs. */
@@ -129,5 +145,27 @@ function destinationUrl(resolved: ResolvedDestination, ctx: ModelContext, what: 
       throw new ConfigError(
         `${what}: delivering to a Broker on peer ${resolved.peer} needs federation, which this gateway has not configured`,
       );
+  }
+}
+
+/** Two Bridges with HTTP sources may not share a path: one would never receive anything. */
+function checkBridgePaths(config: LoadedConfig): void {
+  const seen = new Map<string, string>();
+  for (const b of config.bridges) {
+    const http = b.spec.source.http;
+    if (!http) continue;
+    const key = `${b.metadata.namespace}/${b.metadata.name}`;
+    const path = http.path ?? `/bridges/${key}`;
+    const other = seen.get(path);
+    if (other !== undefined) {
+      throw new ConfigError(`Bridges ${other} and ${key} both serve ${path}`, [
+        {
+          ...(b.origin && { file: b.origin.file, document: b.origin.document }),
+          path: 'spec.source.http.path',
+          message: `${path} is already served by Bridge ${other}`,
+        },
+      ]);
+    }
+    seen.set(path, key);
   }
 }

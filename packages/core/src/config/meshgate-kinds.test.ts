@@ -237,6 +237,28 @@ spec: {url: "ftp://x"}
     ]);
   });
 
+  it("Bridge http paths: plain segments, not two (Broker ingress), not the gateway's own", () => {
+    const bridge = (path: string) => `
+apiVersion: meshgate.io/v1alpha1
+kind: Bridge
+metadata: {name: b}
+spec:
+  source: {http: {path: "${path}"}}
+  sink: {uri: "http://127.0.0.1:1/"}
+`;
+    expect(load(bridge('/hooks/in/orders')).bridges[0]?.spec.source.http?.path).toBe('/hooks/in/orders');
+    expect(load(bridge('/in')).bridges[0]?.spec.source.http?.path).toBe('/in');
+    expect(issuesOf(bridge('/shop/orders'))).toEqual([
+      '0: spec.source.http.path: a path of two segments would shadow the /<namespace>/<name> ingress of Brokers and Sinks',
+    ]);
+    expect(issuesOf(bridge('/api/v1/hooks'))).toEqual([
+      '0: spec.source.http.path: the gateway serves this path itself (/api, /ui, /healthz, /readyz, /metrics, /_meshgate)',
+    ]);
+    expect(issuesOf(bridge('/in?x=1'))).toEqual([
+      '0: spec.source.http.path: must be an absolute path of plain segments (letters, digits, . _ ~ -), e.g. /bridges/orders',
+    ]);
+  });
+
   it('every kind is covered by this file', () => {
     expect(KIND_NAMES).toHaveLength(14);
   });

@@ -8,6 +8,7 @@ import {
   type AddressableSender,
   type BridgeResource,
   type BrokerDefinition,
+  type DeliveryTracer,
   compileFilter,
   type MeshEvent,
   recordHop,
@@ -31,6 +32,7 @@ import type { ConnectorRuntime } from '../gateway.js';
 import type { Addressable } from '../http/addressables.js';
 import { createChannel } from './channels.js';
 import { type ConnectionClient, ConnectionPool, fingerprint } from './connections.js';
+import { HttpBridgeSource } from './http-bridge-source.js';
 import { createSink, SinkAddressable } from './sinks.js';
 import { type SourceInfo, SourceRuntime } from './source-runtime.js';
 import { createBridgeSource, createSource } from './sources.js';
@@ -73,6 +75,8 @@ class Runtime implements GatewayConnectorRuntime {
   private readonly pool: ConnectionPool;
   private readonly sources = new Map<string, SourceRuntime>();
   private readonly sinks = new Map<string, SinkAddressable>();
+  /** The HTTP sources of running Bridges by path (rebuilt after each reconcile). */
+  private httpBridges = new Map<string, HttpBridgeSource>();
   /** Applies run one at a time (a reload during a slow start waits). */
   private applying: Promise<void> = Promise.resolve();
   private closed = false;
@@ -104,9 +108,13 @@ class Runtime implements GatewayConnectorRuntime {
     return this.sinks.get(resourceKey(namespace, name));
   }
 
+  bridgeAt(path: string): Addressable | undefined {
+    return this.httpBridges.get(path)?.addressable;
+  }
+
   apply(
     config: LoadedConfig,
-    context: { selfUrl: string; sender: AddressableSender; logger: Logger },
+    context: { selfUrl: string; sender: AddressableSender; logger: Logger; tracer?: DeliveryTracer },
   ): Promise<void> {
     const next = this.applying.then(() => this.reconcile(config, context));
     this.applying = next.catch(() => {});
@@ -115,7 +123,7 @@ class Runtime implements GatewayConnectorRuntime {
 
   private async reconcile(
     config: LoadedConfig,
-    ctx: { selfUrl: string; sender: AddressableSender; logger: Logger },
+    ctx: { selfUrl: string; sender: AddressableSender; logger: Logger; tracer?: DeliveryTracer },
   ): Promise<void> {
     if (this.closed) return;
     this.logger = ctx.logger;
@@ -185,6 +193,7 @@ class Runtime implements GatewayConnectorRuntime {
         policy: resolveDeliveryPolicy(delivery),
         ...(resource.spec.ceOverrides?.extensions && { extensions: resource.spec.ceOverrides.extensions }),
         sender: ctx.sender,
+        ...(ctx.tracer && { tracer: ctx.tracer }),
         logger,
         fingerprint: print,
       });
@@ -220,7 +229,7 @@ class Runtime implements GatewayConnectorRuntime {
         key,
         kind: 'Bridge',
         namespace: ns,
-        source: createBridgeSource(b, this.clients(), logger),
+        source: createBridgeSource(b, this.clients(), logger, config.gateway.http),
         sinkUrl: target.url,
         policy: resolveDeliveryPolicy(delivery),
         ...(b.spec.ceOverrides?.extensions && { extensions: b.spec.ceOverrides.extensions }),
@@ -234,6 +243,7 @@ class Runtime implements GatewayConnectorRuntime {
         ...(target.headers && { headers: target.headers }),
         ...(target.transform && { transform: target.transform }),
         sender: ctx.sender,
+        ...(ctx.tracer && { tracer: ctx.tracer }),
         logger,
         fingerprint: print,
       });
@@ -268,6 +278,13 @@ class Runtime implements GatewayConnectorRuntime {
         this.sources.set(s.key, s);
         await s.start();
       }),
+    );
+    this.httpBridges = new Map(
+      [...this.sources.values()].flatMap((s) =>
+        s.options.source instanceof HttpBridgeSource
+          ? [[s.options.source.path, s.options.source] as const]
+          : [],
+      ),
     );
     await Promise.all(retiredSinks.map((s) => s.sink.close().catch(() => {})));
     const failed = results.flatMap((r, i) =>
@@ -313,6 +330,7 @@ class Runtime implements GatewayConnectorRuntime {
     if (this.closed) return;
     this.closed = true;
     await this.applying;
+    this.httpBridges = new Map();
     const sources = [...this.sources.values()];
     const sinks = [...this.sinks.values()];
     this.sources.clear();

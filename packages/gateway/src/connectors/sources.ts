@@ -16,6 +16,7 @@ import { NatsSource, NatsSubjectSource } from '@meshgate/nats';
 import { PubSubSource } from '@meshgate/pubsub';
 import { RabbitmqSource } from '@meshgate/rabbitmq';
 import { type ConnectionClient, clientOfType as connectionOf } from './connections.js';
+import { HttpBridgeSource } from './http-bridge-source.js';
 
 export interface SourceClients {
   kafkaFor(resource: KafkaSourceResource): KafkaClient;
@@ -118,9 +119,14 @@ export function createSource(
 
 /**
  * The Source of a Bridge: a Kafka topic, a RabbitMQ queue, a NATS subject or JetStream stream, or a
- * Pub/Sub subscription, each on a Connection. (An HTTP source is not supported yet.)
+ * Pub/Sub subscription, each on a Connection; or CloudEvents posted to the Bridge's own path.
  */
-export function createBridgeSource(bridge: BridgeResource, clients: SourceClients, logger: Logger): Source {
+export function createBridgeSource(
+  bridge: BridgeResource,
+  clients: SourceClients,
+  logger: Logger,
+  http: { maxBodyBytes: number },
+): Source {
   const namespace = bridge.metadata.namespace;
   const name = bridge.metadata.name;
   const what = `Bridge ${namespace}/${name}`;
@@ -188,7 +194,19 @@ export function createBridgeSource(bridge: BridgeResource, clients: SourceClient
       onWarning: (message, err) => logger.warn({ source: what, err }, message),
     });
   }
-  throw new ConfigError(`${what}: an HTTP source is not supported yet; post to a Broker instead`, [
-    { path: 'spec.source.http', message: 'not supported yet' },
+  if (src.http) {
+    return new HttpBridgeSource({
+      key: `${namespace}/${name}`,
+      path: bridgeHttpPath(bridge),
+      maxBodyBytes: http.maxBodyBytes,
+    });
+  }
+  throw new ConfigError(`${what}: spec.source names no source`, [
+    { path: 'spec.source', message: 'expected one of kafka, rabbitmq, nats, pubsub, http' },
   ]);
+}
+
+/** Where a Bridge's HTTP source is served: `spec.source.http.path`, or `/bridges/<ns>/<name>`. */
+export function bridgeHttpPath(bridge: BridgeResource): string {
+  return bridge.spec.source.http?.path ?? `/bridges/${bridge.metadata.namespace}/${bridge.metadata.name}`;
 }

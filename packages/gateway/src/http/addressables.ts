@@ -1,11 +1,12 @@
 /**
- * Everything that accepts CloudEvents at `/<namespace>/<name>` on the gateway: Broker ingresses
- * and Sinks (KafkaSink & co, which Knative serves at the same path shape).
+ * Everything that accepts CloudEvents on the gateway: Broker ingresses and Sinks at
+ * `/<namespace>/<name>` (KafkaSink & co, which Knative serves at the same path shape), and the
+ * HTTP sources of Bridges at their own paths (`/bridges/<namespace>/<name>` by default).
  */
 import type { MeshEvent } from '@meshgate/core';
 
 export interface Addressable {
-  kind: 'broker' | 'sink';
+  kind: 'broker' | 'sink' | 'bridge';
   key: string;
   maxBodyBytes: number;
   /** Resolves once the events are safe (in the Broker's channel, or acknowledged by the middleware). */
@@ -16,6 +17,8 @@ export interface Addressable {
 
 export interface AddressableLookup {
   addressable(namespace: string, name: string): Addressable | undefined;
+  /** An Addressable served at a path of its own (a Bridge's HTTP source). */
+  addressableAt?(path: string): Addressable | undefined;
 }
 
 /**

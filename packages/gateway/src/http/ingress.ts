@@ -1,29 +1,30 @@
 /**
- * `POST /<namespace>/<name>`: CloudEvents in binary, structured or batch mode into a Broker or
- * Sink. Answers 202 once the events are safe; 400/404/405/413/415/429/503 otherwise, each with a
+ * `POST /<namespace>/<name>` (or a Bridge's path): CloudEvents in binary, structured or batch mode
+ * into a Broker, Sink or Bridge. Answers 202 once the events are safe; 400/404/405/413/415/429/503 otherwise, each with a
  * JSON body naming what is wrong. Binary-mode data is never parsed on the way through.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@meshgate/core';
 import { decodeHttpRequest } from '@meshgate/knative';
-import type { AddressableLookup, IngressGuard, IngressRefusal } from './addressables.js';
+import type { Addressable, IngressGuard, IngressRefusal } from './addressables.js';
+import { adoptTraceHeaders } from '../ops/tracing.js';
 import { readBody } from './body.js';
 import { sendEmpty, sendError, sendFailure } from './respond.js';
 
 export async function handleIngress(
   req: IncomingMessage,
   res: ServerResponse,
-  namespace: string,
-  name: string,
-  lookup: AddressableLookup,
+  target: Addressable | undefined,
+  /** What was looked for, for the 404 (`broker or sink <ns>/<name>`). */
+  wanted: string,
   logger: Logger,
   guard?: IngressGuard,
+  continueTraces = false,
 ): Promise<void> {
-  const target = lookup.addressable(namespace, name);
   if (!target) {
     // Drain so keep-alive survives, then answer.
     req.resume();
-    sendError(res, 404, 'NOT_FOUND', `no broker or sink ${namespace}/${name}`);
+    sendError(res, 404, 'NOT_FOUND', `no ${wanted}`);
     return;
   }
   if (req.method === 'OPTIONS') {
@@ -48,7 +49,8 @@ export async function handleIngress(
   if (refusal) return refuse(req, res, refusal, target.reject);
   try {
     const body = await readBody(req, target.maxBodyBytes);
-    const { events } = decodeHttpRequest(req.headers, body);
+    const decoded = decodeHttpRequest(req.headers, body).events;
+    const events = continueTraces ? adoptTraceHeaders(decoded, req.headers) : decoded;
     const denied = guard?.checkEvents?.(req, who, events);
     if (denied) return refuse(req, res, denied, target.reject);
     await target.accept(events, req);

@@ -12,7 +12,7 @@ import { compileFilter, type CompiledFilter, type SubscriptionsApiFilter } from 
 export interface PolicySpec {
   name: string;
   /** The Addressables this policy applies to; absent or empty: every one. */
-  to?: readonly { kind?: 'broker' | 'sink'; namespace: string; name: string }[];
+  to?: readonly { kind?: 'broker' | 'sink' | 'bridge'; namespace: string; name: string }[];
   /** The senders let in: `{token: name}` or `{sub: jwt-subject}`, each exact or with a trailing `*`. */
   from: readonly ({ token: string } | { sub: string })[];
   /** Trigger-dialect filters every event must pass (ANDed, as in a Trigger). */
