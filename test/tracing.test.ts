@@ -11,10 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parseConfigText, silentLogger } from '@meshgate/core';
-import { Gateway, modelFromConfig } from '@meshgate/gateway';
+import { createConnectorRuntime, Gateway, modelFromConfig } from '@meshgate/gateway';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tracingFromEnv } from '../packages/gateway/src/ops/index.js';
 import { brokerYaml, postEvent, triggerYaml } from './support/gateway.js';
+import { freePort } from './support/ports.js';
 import { startMeshgate, startSubscriber } from './support/processes.js';
 
 interface ExportedSpan {
@@ -147,4 +148,95 @@ describe('tracing deliveries with OpenTelemetry', () => {
       )
       .toEqual(['deliver test/final', 'deliver test/to-b']);
   });
+
+  it("an instrumented client's traceparent header starts the trace; a Bridge and a peer link are spans in it", async () => {
+    const collector = await startCollector();
+    closers.push(() => new Promise((resolve) => collector.server.close(() => resolve())));
+    const sub = await startSubscriber();
+    const tracing = tracingFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.url });
+    if (!tracing) throw new Error('tracing should be configured');
+    const connectors = createConnectorRuntime();
+    const a = new Gateway({ logger: silentLogger, tracer: tracing.tracer, connectors });
+    await a.listen('127.0.0.1', 0);
+    closers.push(async () => {
+      await a.stop();
+      await tracing.shutdown();
+    });
+    // B: a process with the federated Broker and the Trigger to the subscriber.
+    const bPort = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'meshgate-tracing-'));
+    const configB = join(dir, 'b.yaml');
+    writeFileSync(configB, federatedYaml('b', 'a', a.url) + triggerYaml('final', sub.url));
+    const b = startMeshgate(['start', '-f', configB, '--port', String(bPort), '--no-watch'], {
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      OTEL_SERVICE_NAME: 'gateway-b',
+    });
+    closers.push(async () => {
+      await b.stop();
+    });
+    await b.waitFor(/"msg":"meshgate started"/, 30_000);
+    // A: an HTTP Bridge into its side of the federated Broker, which forwards to B.
+    const configA = parseConfigText(
+      `${federatedYaml('a', 'b', `http://127.0.0.1:${bPort}`)}---
+apiVersion: meshgate.io/v1alpha1
+kind: Bridge
+metadata: { name: in, namespace: test }
+spec:
+  source: { http: {} }
+  sink: { ref: { apiVersion: eventing.knative.dev/v1, kind: Broker, name: default } }
+`,
+      'a.yaml',
+    );
+    await a.apply(modelFromConfig(configA, { selfUrl: a.url }), configA);
+
+    const { traceId, traceparent } = newTraceparent();
+    // No ce-traceparent: the W3C header of the client's own span is the parent.
+    const posted = async () =>
+      (
+        await fetch(`${a.url}/bridges/test/in`, {
+          method: 'POST',
+          headers: {
+            'ce-specversion': '1.0',
+            'ce-id': 'w3c',
+            'ce-type': 'x',
+            'ce-source': '/t',
+            traceparent,
+          },
+          body: '',
+        })
+      ).status;
+    // Until B's interest reaches A the event waits in A's Broker, so one POST is enough.
+    expect(await posted()).toBe(202);
+    await expect.poll(() => sub.requests().length, { timeout: 20_000 }).toBe(1);
+    expect(sub.requests()[0]?.headers['ce-traceparent']).toBe(traceparent);
+    expect(traceIdOf(sub.requests()[0]?.headers.traceparent)).toBe(traceId);
+    await tracing.flush();
+    await expect
+      .poll(
+        () =>
+          collector.spans
+            .filter((s) => s.traceId === traceId)
+            .map((s) => s.name)
+            .sort(),
+        { timeout: 10_000 },
+      )
+      .toEqual(['deliver Bridge test/in', 'deliver test/final', 'forward b']);
+    const bridgeSpan = collector.spans.find((s) => s.name === 'deliver Bridge test/in');
+    expect(bridgeSpan?.parentSpanId).toBe(traceparent.split('-')[2]);
+  });
 });
+
+/** A federated Broker test/default at gateway `self`, linked to `peer` at `peerUrl`. */
+function federatedYaml(self: string, peer: string, peerUrl: string): string {
+  return `apiVersion: meshgate.io/v1alpha1
+kind: Gateway
+metadata: { name: ${self} }
+spec: { id: ${self} }
+---
+${brokerYaml(undefined, { 'meshgate.io/federated': 'true' })}---
+apiVersion: meshgate.io/v1alpha1
+kind: Peer
+metadata: { name: ${peer}, namespace: test }
+spec: { url: "${peerUrl}", token: "trace-token" }
+`;
+}

@@ -11,6 +11,7 @@ import { deliverWithRetries } from '../delivery/deliver.js';
 import type { DeliveryPolicy } from '../delivery/policy.js';
 import type { AddressableSender } from '../delivery/sender.js';
 import type { MeshEvent } from '../event/mesh-event.js';
+import type { DeliveryTracer } from '../router/observer.js';
 import type { InterestTable } from './interest-table.js';
 import { canForward, recordHop, withTargets } from './route.js';
 
@@ -48,6 +49,8 @@ export interface PeerForwarderOptions {
   /** Content mode towards peers (default binary: the data passes through unparsed). */
   mode?: 'binary' | 'structured';
   clock?: DeliveryClock;
+  /** A span per copy sent to a peer (`forward <peer>`), in the event's trace. */
+  tracer?: DeliveryTracer;
 }
 
 export interface PeerDelivery {
@@ -80,6 +83,7 @@ export class PeerForwarder {
   readonly #policy: DeliveryPolicy;
   readonly #mode: 'binary' | 'structured' | undefined;
   readonly #clock: DeliveryClock | undefined;
+  readonly #tracer: DeliveryTracer | undefined;
   #links = new Map<string, PeerLink>();
   readonly #counters = new Map<string, PeerCounters>();
 
@@ -89,6 +93,7 @@ export class PeerForwarder {
     this.#policy = options.policy;
     this.#mode = options.mode;
     this.#clock = options.clock;
+    this.#tracer = options.tracer;
     this.setPeers(options.peers ?? []);
   }
 
@@ -158,7 +163,8 @@ export class PeerForwarder {
       return { peer, targets, outcome: { kind: 'failed', attempts: 0, error, retriable: true } };
     }
     const copy = recordHop(withTargets(event, targets), this.#table.gatewayId);
-    const headers: Record<string, string> = { ...link.headers };
+    const span = this.#tracer?.startDelivery(peer, event, 'peer');
+    const headers: Record<string, string> = { ...link.headers, ...span?.headers };
     if (link.token !== undefined) headers.authorization = `Bearer ${link.token}`;
     const outcome = await deliverWithRetries(
       {
@@ -178,6 +184,10 @@ export class PeerForwarder {
     } else {
       counters.failed++;
     }
+    span?.end(
+      outcome.kind === 'delivered' ? 'delivered' : 'failed',
+      'error' in outcome ? outcome.error : undefined,
+    );
     return { peer, targets, outcome };
   }
 

@@ -58,7 +58,7 @@ export class FederationNode {
   };
 
   constructor(options: FederationNodeOptions) {
-    const { dedup, sender, policy, peers, mode, clock, ...tableOptions } = options;
+    const { dedup, sender, policy, peers, mode, clock, tracer, ...tableOptions } = options;
     this.table = new InterestTable(tableOptions);
     this.gatewayId = this.table.gatewayId;
     this.dedup = new DedupWindow(dedup);
@@ -69,6 +69,7 @@ export class FederationNode {
       ...(peers !== undefined && { peers }),
       ...(mode !== undefined && { mode }),
       ...(clock !== undefined && { clock }),
+      ...(tracer !== undefined && { tracer }),
     });
   }
 

@@ -19,13 +19,18 @@ export interface RouterObserver {
 
 export type TriggerOutcomeKind = 'delivered' | 'dead-lettered' | 'failed' | 'dropped';
 
+/** What sends an event: a Trigger to its subscriber, a Source or Bridge to its sink, a Broker to a peer. */
+export type DeliveryKind = 'trigger' | 'source' | 'bridge' | 'peer';
+
 /**
- * Tracing around one delivery of an event to a Trigger's subscriber: the gateway implements it
- * with OpenTelemetry; `headers` (e.g. W3C `traceparent`) go on every attempt.
+ * Tracing around one delivery of an event (all its attempts): the gateway implements it with
+ * OpenTelemetry; `headers` (e.g. W3C `traceparent`) go on every attempt.
  */
 export interface DeliveryTracer {
   startDelivery(
-    trigger: string,
+    /** The Trigger, Source or Bridge key, or the peer's gateway id. */
+    destination: string,
     event: MeshEvent,
+    kind?: DeliveryKind,
   ): { headers: Record<string, string>; end(outcome: TriggerOutcomeKind, error?: string): void };
 }

@@ -18,6 +18,7 @@ import {
   type ComponentStatus,
   type Delivery,
   type DeliveryPolicy,
+  type DeliveryTracer,
   deliverWithRetries,
   type Logger,
   type MeshEvent,
@@ -60,6 +61,8 @@ export interface SourceRuntimeOptions {
   headers?: Record<string, string>;
   /** Applied to each event before delivery (a Bridge to a peer records this gateway on the route). */
   transform?: (event: MeshEvent) => MeshEvent;
+  /** A span per delivery (`deliver <Kind> <ns>/<name>`), in the event's trace. */
+  tracer?: DeliveryTracer;
 }
 
 /** A source's view for the admin API. */
@@ -142,16 +145,25 @@ export class SourceRuntime {
     const { policy, sender, logger } = this.options;
     const overridden = this.withOverrides(delivery.event);
     const event = this.options.transform ? this.options.transform(overridden) : overridden;
+    const span = this.options.tracer?.startDelivery(
+      this.key,
+      event,
+      this.options.kind === 'Bridge' ? 'bridge' : 'source',
+    );
     const outcome = await deliverWithRetries(
       {
         url: this.options.sinkUrl,
         event,
         policy,
-        headers: { ...this.options.headers, 'kn-namespace': this.options.namespace },
+        headers: { ...span?.headers, ...this.options.headers, 'kn-namespace': this.options.namespace },
         ...(policy.mode && { mode: policy.mode }),
         signal: this.abort.signal,
       },
       sender,
+    );
+    span?.end(
+      outcome.kind === 'failed' && !outcome.retriable && !policy.deadLetterUrl ? 'dropped' : outcome.kind,
+      'error' in outcome ? outcome.error : undefined,
     );
     if (this.abort.signal.aborted) {
       // Stopping: give the event back so that the source can stop at once; it comes again.

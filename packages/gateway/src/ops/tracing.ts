@@ -1,8 +1,8 @@
 /**
- * Delivery tracing with OpenTelemetry: one CLIENT span per delivery of an event to a Trigger's
- * subscriber, a child of the event's `traceparent` extension (the CloudEvents distributed
- * tracing extension), and a W3C `traceparent` header on every attempt so the subscriber
- * continues the trace. Exported over OTLP/HTTP (JSON). Without an endpoint there is no tracer
+ * Delivery tracing with OpenTelemetry: one CLIENT span per delivery of an event (a Trigger to its
+ * subscriber, a Source or Bridge to its sink, a Broker's copy to a peer), a child of the event's
+ * `traceparent` extension (the CloudEvents distributed tracing extension), and a W3C
+ * `traceparent` header on every attempt so the receiver continues the trace. Exported over OTLP/HTTP (JSON). Without an endpoint there is no tracer
  * at all, so the router does no tracing work.
  *
  * @see https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/extensions/distributed-tracing.md
@@ -26,9 +26,11 @@ import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic
 import {
   ConfigError,
   type DeliveryTracer,
+  type DeliveryKind,
   type Logger,
   type MeshEvent,
   type TriggerOutcomeKind,
+  withAttributes,
 } from '@meshgate/core';
 
 export interface TracingOptions {
@@ -81,21 +83,24 @@ export class OtelDeliveryTracer implements DeliveryTracer {
   constructor(private readonly tracer: Tracer) {}
 
   startDelivery(
-    trigger: string,
+    destination: string,
     event: MeshEvent,
+    kind: DeliveryKind = 'trigger',
   ): { headers: Record<string, string>; end(outcome: TriggerOutcomeKind, error?: string): void } {
     const a = event.attributes;
     const parent = parseTraceparent(a.traceparent);
     const context: Context = parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : ROOT_CONTEXT;
+    const operation = kind === 'peer' ? 'forward' : 'deliver';
     const span = this.tracer.startSpan(
-      `deliver ${trigger}`,
+      `${operation} ${destination}`,
       {
         kind: SpanKind.CLIENT,
         attributes: {
           'messaging.system': 'meshgate',
           'messaging.operation.type': 'send',
-          'messaging.operation.name': 'deliver',
-          'messaging.destination.name': trigger,
+          'messaging.operation.name': operation,
+          'messaging.destination.name': destination,
+          'meshgate.delivery.kind': kind,
           'messaging.message.id': String(a.id ?? ''),
           'cloudevents.event_id': String(a.id ?? ''),
           'cloudevents.event_source': String(a.source ?? ''),
@@ -185,4 +190,21 @@ function tracesUrlOf(endpoint: string | undefined): string | undefined {
   const e = endpoint?.trim();
   if (!e) return undefined;
   return `${e.replace(/\/+$/, '')}/v1/traces`;
+}
+
+/**
+ * Ingress: an event without the distributed tracing extension, posted with a valid W3C
+ * `traceparent` header (an instrumented HTTP client), joins that trace: the header's values become
+ * its `traceparent`/`tracestate` extensions. An event's own extension always wins.
+ */
+export function adoptTraceHeaders(
+  events: readonly MeshEvent[],
+  headers: Record<string, string | string[] | undefined>,
+): readonly MeshEvent[] {
+  const traceparent = headers.traceparent;
+  if (typeof traceparent !== 'string' || !parseTraceparent(traceparent)) return events;
+  const tracestate = headers.tracestate;
+  const extra: Record<string, string> = { traceparent: traceparent.trim().toLowerCase() };
+  if (typeof tracestate === 'string' && tracestate.trim()) extra.tracestate = tracestate.trim();
+  return events.map((e) => (e.attributes.traceparent === undefined ? withAttributes(e, extra) : e));
 }
