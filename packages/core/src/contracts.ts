@@ -43,6 +43,11 @@ export interface Source {
   /** Stops consuming, waits for in-flight acks up to a grace period, commits, disconnects. */
   stop(): Promise<void>;
   status(): ComponentStatus;
+  /**
+   * Events waiting for this source where the middleware tells (Kafka consumer lag, RabbitMQ queue
+   * depth, JetStream pending), as last read; undefined when unknown. Cheap: read at every scrape.
+   */
+  backlog?(): number | undefined;
 }
 
 /**

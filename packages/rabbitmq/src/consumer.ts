@@ -98,6 +98,17 @@ export class QueueConsumer {
     this.channel = undefined;
   }
 
+  /**
+   * Messages waiting in the queue (ready) plus those this consumer holds un-acked; undefined while
+   * not connected. One passive declare on the consuming channel (the queue exists: we consume it).
+   */
+  async backlog(): Promise<number | undefined> {
+    const channel = this.channel;
+    if (channel === undefined) return undefined;
+    const { messageCount } = await channel.checkQueue(this.options.queue);
+    return messageCount + this.inFlight;
+  }
+
   private waitIdle(ms: number): Promise<void> {
     if (this.inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => {

@@ -27,9 +27,14 @@ export interface RabbitmqSourceOptions {
   reconnect?: ReconnectOptions;
 }
 
+/** How often a source reads its queue's depth. */
+const BACKLOG_REFRESH_MS = 5_000;
+
 export class RabbitmqSource implements Source {
   readonly name: string;
   private readonly consumer: QueueConsumer;
+  private refresh: NodeJS.Timeout | undefined;
+  private lastBacklog: number | undefined;
 
   constructor(options: RabbitmqSourceOptions) {
     const maxInFlight = options.maxInFlight ?? 100;
@@ -56,12 +61,31 @@ export class RabbitmqSource implements Source {
     });
   }
 
-  start(handler: DeliveryHandler): Promise<void> {
-    return this.consumer.start(handler);
+  async start(handler: DeliveryHandler): Promise<void> {
+    await this.consumer.start(handler);
+    // The queue depth is read every few seconds, not per scrape: metrics never wait on the broker.
+    this.refresh = setInterval(() => {
+      this.consumer.backlog().then(
+        (n) => {
+          this.lastBacklog = n;
+        },
+        () => {
+          this.lastBacklog = undefined;
+        },
+      );
+    }, BACKLOG_REFRESH_MS);
+    this.refresh.unref();
   }
 
   stop(): Promise<void> {
+    clearInterval(this.refresh);
+    this.lastBacklog = undefined;
     return this.consumer.stop();
+  }
+
+  /** Messages in the queue plus those in flight here, as of the last refresh (every 5 s). */
+  backlog(): number | undefined {
+    return this.lastBacklog;
   }
 
   status(): ComponentStatus {

@@ -14,6 +14,22 @@ describe('connector metrics', () => {
           sink: 'http://x/',
           status: { state: 'degraded', reason: 'broker away' },
           counters: { received: 5, delivered, deadLettered: 1, failed: 2, dropped: 0, inFlight: 1 },
+          backlog: 12,
+        },
+        {
+          key: 'Bridge shop/b',
+          kind: 'Bridge',
+          sink: 'http://x/',
+          status: { state: 'ready' },
+          counters: {
+            received: 3,
+            delivered: 1,
+            deadLettered: 0,
+            failed: 0,
+            dropped: 0,
+            inFlight: 0,
+            filtered: 2,
+          },
         },
       ],
       sinks: [
@@ -31,6 +47,9 @@ describe('connector metrics', () => {
     );
     expect(text).toContain('meshgate_source_events_total{source="KafkaSource shop/in",outcome="failed"} 2');
     expect(text).toContain('meshgate_sink_events_total{sink="shop/out",outcome="accepted"} 7');
+    expect(text).toContain('meshgate_source_backlog{source="KafkaSource shop/in"} 12');
+    expect(text).not.toContain('meshgate_source_backlog{source="Bridge shop/b"}'); // unknown: absent
+    expect(text).toContain('meshgate_source_events_total{source="Bridge shop/b",outcome="filtered"} 2');
     expect(text).toContain(
       'meshgate_connector_state{component="source KafkaSource shop/in",state="degraded"} 1',
     );

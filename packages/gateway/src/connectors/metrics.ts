@@ -15,7 +15,7 @@ export function registerConnectorMetrics(
 ): void {
   new Counter({
     name: 'meshgate_source_events_total',
-    help: 'Events handed out by each Source, by outcome (received, delivered, dead_lettered, failed: nacked to come again, dropped).',
+    help: 'Events handed out by each Source or Bridge, by outcome (received, delivered, dead_lettered, failed: nacked to come again, dropped; filtered: a Bridge filter did not match).',
     labelNames: ['source', 'outcome'],
     registers: [registry],
     collect() {
@@ -27,6 +27,7 @@ export function registerConnectorMetrics(
         this.inc({ source: s.key, outcome: 'dead_lettered' }, c.deadLettered);
         this.inc({ source: s.key, outcome: 'failed' }, c.failed);
         this.inc({ source: s.key, outcome: 'dropped' }, c.dropped);
+        if (c.filtered !== undefined) this.inc({ source: s.key, outcome: 'filtered' }, c.filtered);
       }
     },
   });
@@ -41,6 +42,16 @@ export function registerConnectorMetrics(
         this.inc({ sink: s.key, outcome: 'accepted' }, s.counters.accepted);
         this.inc({ sink: s.key, outcome: 'failed' }, s.counters.failed);
       }
+    },
+  });
+  new Gauge({
+    name: 'meshgate_source_backlog',
+    help: 'Events waiting in the middleware for each Source: Kafka consumer lag (as of the last fetch), RabbitMQ queue depth plus un-acked, JetStream pending; absent where the middleware does not tell (Pub/Sub, core NATS).',
+    labelNames: ['source'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of list().sources) if (s.backlog !== undefined) this.set({ source: s.key }, s.backlog);
     },
   });
   new Gauge({

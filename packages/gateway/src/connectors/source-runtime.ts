@@ -72,6 +72,8 @@ export interface SourceInfo {
   sink: string;
   status: ComponentStatus;
   counters: SourceCounters;
+  /** Events waiting in the middleware for this source (see Source.backlog), when it tells. */
+  backlog?: number;
   lastError?: string;
 }
 
@@ -113,12 +115,14 @@ export class SourceRuntime {
   }
 
   info(): SourceInfo {
+    const backlog = this.options.source.backlog?.();
     return {
       key: this.key,
       kind: this.options.kind,
       sink: this.options.sinkUrl,
       status: this.status(),
       counters: { ...this.counters },
+      ...(backlog !== undefined && { backlog }),
       ...(this.lastError !== undefined && { lastError: this.lastError }),
     };
   }
