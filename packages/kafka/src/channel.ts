@@ -45,6 +45,10 @@ export class KafkaChannel implements Channel {
   private readonly logger: ConnectorLogger;
   private readonly sink: KafkaSink;
   private readonly subscriptions = new Set<KafkaSource>();
+  /** Subscriptions waiting for their topic to be checkable, with the reason (by subscription name). */
+  private readonly waiting = new Map<string, string>();
+  /** Their retry timers, cleared on close. */
+  private readonly retries = new Set<NodeJS.Timeout>();
   private ensured: Promise<void> | undefined;
   private closed = false;
 
@@ -65,7 +69,10 @@ export class KafkaChannel implements Channel {
   private ensureTopic(): Promise<void> {
     this.ensured ??= this.createTopicIfMissing().catch((err) => {
       this.ensured = undefined;
-      throw toKafkaError(err, `KafkaChannel '${this.options.name}' preparing topic '${this.options.topic}'`);
+      throw toKafkaError(
+        err,
+        `KafkaChannel '${this.options.name}' on ${this.options.client.label} preparing topic '${this.options.topic}'`,
+      );
     });
     return this.ensured;
   }
@@ -102,8 +109,13 @@ export class KafkaChannel implements Channel {
     await this.sink.send(event);
   }
 
+  /**
+   * Subscribes once the topic is there. When it cannot be checked (Kafka unreachable, the
+   * credentials refused), the subscription still comes back: it waits, retrying in the
+   * background with backoff, and the channel reports why it is degraded. A gateway with one bad
+   * Connection keeps serving everything else, and fixing the cause needs no restart.
+   */
   async subscribe(options: SubscriptionOptions, handler: DeliveryHandler): Promise<ChannelSubscription> {
-    await this.ensureTopic();
     const source = new KafkaSource({
       name: options.name,
       client: this.options.client,
@@ -116,12 +128,48 @@ export class KafkaChannel implements Channel {
       stopGraceMs: 2000,
       logger: this.logger,
     });
-    await source.start(handler);
-    this.subscriptions.add(source);
+    let cancelled = false;
+    let started = false;
+    let timer: NodeJS.Timeout | undefined;
+    const begin = async (attempt: number): Promise<void> => {
+      if (cancelled || this.closed) return;
+      try {
+        await this.ensureTopic();
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        const delay = Math.min(30_000, 1000 * 2 ** attempt);
+        if (this.waiting.get(options.name) !== reason) {
+          this.logger.error(
+            { channel: this.options.name, subscription: options.name, err, retryInMs: delay },
+            'Kafka channel subscription waiting: its topic cannot be checked',
+          );
+        }
+        this.waiting.set(options.name, reason);
+        const t = setTimeout(() => {
+          this.retries.delete(t);
+          void begin(attempt + 1);
+        }, delay);
+        timer = t;
+        this.retries.add(t);
+        return;
+      }
+      this.waiting.delete(options.name);
+      if (cancelled || this.closed) return;
+      this.subscriptions.add(source);
+      started = true;
+      await source.start(handler);
+    };
+    await begin(0);
     return {
       close: async () => {
+        cancelled = true;
+        if (timer !== undefined) {
+          clearTimeout(timer);
+          this.retries.delete(timer);
+        }
+        this.waiting.delete(options.name);
         this.subscriptions.delete(source);
-        await source.stop();
+        if (started) await source.stop();
       },
       backlog: () => source.backlog(),
     };
@@ -130,6 +178,9 @@ export class KafkaChannel implements Channel {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const t of this.retries) clearTimeout(t);
+    this.retries.clear();
+    this.waiting.clear();
     await Promise.allSettled([...this.subscriptions].map((s) => s.stop()));
     this.subscriptions.clear();
     await this.sink.close();
@@ -138,6 +189,8 @@ export class KafkaChannel implements Channel {
   /** The producer's state, degraded as soon as one subscription is. */
   status(): ComponentStatus {
     if (this.closed) return { state: 'stopped' };
+    const [waiting] = this.waiting.values();
+    if (waiting !== undefined) return { state: 'degraded', reason: waiting };
     const degraded = [...this.subscriptions].map((s) => s.status()).find((s) => s.state === 'degraded');
     return degraded ?? this.sink.status();
   }

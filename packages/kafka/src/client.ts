@@ -34,6 +34,11 @@ export interface KafkaClientOptions {
   /** `host:port` of the bootstrap servers. */
   brokers: readonly string[];
   clientId: string;
+  /**
+   * What the cluster is called in errors and status, e.g. `connection shop/kafka`. Default
+   * `Kafka <brokers>`.
+   */
+  label?: string;
   sasl?: SASLOptions | Mechanism;
   /** `true` for TLS with the system CAs, or Node TLS options (ca, cert, key, ...). */
   ssl?: boolean | ConnectionOptions;
@@ -63,6 +68,8 @@ export interface ConsumerOptions {
 /** Factories for one Kafka cluster connection. */
 export interface KafkaClient {
   readonly clientId: string;
+  /** Names the cluster (and its credentials' owner) in errors: `connection shop/kafka`. */
+  readonly label: string;
   /** Idempotent producer (acks=all is set per send; idempotence needs it). */
   producer(options?: ProducerOptions): Producer;
   consumer(options: ConsumerOptions): Consumer;
@@ -122,6 +129,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
   });
   return {
     clientId: options.clientId,
+    label: options.label ?? `Kafka ${options.brokers.join(',')}`,
     producer: (producerOptions = {}) =>
       kafka.producer({
         idempotent: true,

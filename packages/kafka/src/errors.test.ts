@@ -30,6 +30,23 @@ describe('toKafkaError', () => {
     expect(err.retriable).toBe(false);
   });
 
+  it('says that Kafka refused the credentials on a SASL failure, and an ACL refusal is "not authorized"', () => {
+    const sasl = Object.assign(
+      new Error('SASL SCRAM SHA256 authentication failed: Authentication failed during authentication'),
+      { name: 'KafkaJSSASLAuthenticationError' },
+    );
+    const refused = toKafkaError(
+      sasl,
+      "KafkaChannel 'shop/default' on connection shop/kafka preparing topic 't'",
+    );
+    expect(refused.code).toBe('DELIVERY_FAILED');
+    expect(refused.message).toMatch(
+      /^KafkaChannel 'shop\/default' on connection shop\/kafka .*: Kafka refused the credentials \(SASL SCRAM SHA256/,
+    );
+    const acl = toKafkaError(protocol('TOPIC_AUTHORIZATION_FAILED', false), 'writing', 't');
+    expect(acl.message).toContain('not authorized');
+  });
+
   it('maps connection problems to a retriable NotConnectedError', () => {
     const cause = Object.assign(new Error('Connection error: ECONNREFUSED'), {
       name: 'KafkaJSConnectionError',

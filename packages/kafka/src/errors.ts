@@ -70,9 +70,14 @@ export function toKafkaError(err: unknown, what: string, topic?: string): Meshga
     );
   }
   if (
-    types.some((t) => NOT_AUTHORIZED.has(t)) ||
-    chain.some((e) => e.name === 'KafkaJSSASLAuthenticationError')
+    chain.some((e) => e.name === 'KafkaJSSASLAuthenticationError' || e.type === 'SASL_AUTHENTICATION_FAILED')
   ) {
+    // kafkajs' message names the mechanism, never the password.
+    return new MeshgateError('DELIVERY_FAILED', `${what}: Kafka refused the credentials (${detail})`, {
+      cause: err,
+    });
+  }
+  if (types.some((t) => NOT_AUTHORIZED.has(t))) {
     return new MeshgateError('DELIVERY_FAILED', `${what}: not authorized (${detail})`, { cause: err });
   }
   if (chain.some((e) => e.name !== undefined && CONNECTION_ERRORS.has(e.name))) {

@@ -50,6 +50,8 @@ export class KafkaSink implements Sink {
   private readonly logger: ConnectorLogger;
   private readonly producer: Producer;
   private readonly admin: Admin;
+  /** The cluster, as errors name it (`connection shop/kafka`). */
+  private readonly cluster: string;
   private connecting: Promise<void> | undefined;
   private topicChecked = false;
   private checking: Promise<void> | undefined;
@@ -68,6 +70,7 @@ export class KafkaSink implements Sink {
     this.logger = options.logger ?? silentConnectorLogger;
     this.producer = options.client.producer({ allowAutoTopicCreation: false });
     this.admin = options.client.admin();
+    this.cluster = options.client.label;
     this.producer.on(this.producer.events.DISCONNECT, () => {
       if (!this.closed) this.state = { state: 'degraded', reason: 'disconnected from Kafka' };
     });
@@ -79,7 +82,7 @@ export class KafkaSink implements Sink {
       await Promise.all([this.producer.connect(), this.admin.connect()]);
     })().catch((err) => {
       this.connecting = undefined;
-      const error = toKafkaError(err, `KafkaSink '${this.name}' connecting`, this.topic);
+      const error = toKafkaError(err, `KafkaSink '${this.name}' on ${this.cluster} connecting`, this.topic);
       this.state = { state: 'degraded', reason: error.message };
       throw error;
     });
@@ -102,7 +105,7 @@ export class KafkaSink implements Sink {
           this.topicChecked = true;
         },
         (err: unknown) => {
-          throw toKafkaError(err, `KafkaSink '${this.name}' listing topics`, this.topic);
+          throw toKafkaError(err, `KafkaSink '${this.name}' on ${this.cluster} listing topics`, this.topic);
         },
       )
       .finally(() => {
@@ -154,7 +157,7 @@ export class KafkaSink implements Sink {
     } catch (err) {
       const error = toKafkaError(
         err,
-        `KafkaSink '${this.name}' writing to topic '${this.topic}'`,
+        `KafkaSink '${this.name}' on ${this.cluster} writing to topic '${this.topic}'`,
         this.topic,
       );
       if (error.code === 'NOT_FOUND') this.topicChecked = false;

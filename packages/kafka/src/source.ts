@@ -118,7 +118,7 @@ export class KafkaSource implements Source {
       void this.commitAcked();
     });
     this.consumer.on(events.CRASH, ({ payload }) => {
-      const err = toKafkaError(payload.error, `KafkaSource '${this.name}'`);
+      const err = toKafkaError(payload.error, `KafkaSource '${this.name}' on ${this.options.client.label}`);
       this.state = { state: 'degraded', reason: err.message };
       if (payload.restart) {
         this.logger.warn(
@@ -179,7 +179,11 @@ export class KafkaSource implements Source {
       });
       await this.commitPins();
     } catch (err) {
-      const error = toKafkaError(err, `KafkaSource '${this.name}' starting`, this.options.topics.join(','));
+      const error = toKafkaError(
+        err,
+        `KafkaSource '${this.name}' on ${this.options.client.label} starting`,
+        this.options.topics.join(','),
+      );
       const delay = Math.min(30_000, 500 * 2 ** attempt);
       this.state = { state: 'degraded', reason: error.message };
       this.logger.warn({ source: this.name, err: error, retryInMs: delay }, 'KafkaSource could not start');
