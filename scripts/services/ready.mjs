@@ -103,7 +103,8 @@ async function rabbitmqLimited(url) {
       () => false,
       (err) => /ACCESS_REFUSED/.test(String(err?.message)),
     );
-    if (!refused) throw new Error('the user may declare meshgate-ready-forbidden: its permissions are too wide');
+    if (!refused)
+      throw new Error('the user may declare meshgate-ready-forbidden: its permissions are too wide');
   } finally {
     await conn.close().catch(() => {});
   }
