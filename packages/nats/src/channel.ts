@@ -16,7 +16,7 @@ import {
 } from '@meshgate/core';
 import { type NatsConnection, RetentionPolicy, StorageType } from 'nats';
 import { type ContentMode, toNatsMessage } from './binding.js';
-import { jetStreamOf, NatsConnectionKeeper } from './connection.js';
+import { jetStreamOf, NatsConnectionKeeper, type NatsServers } from './connection.js';
 import { natsError } from './errors.js';
 import { JetStreamConsumer, jetStreamName } from './jetstream-consumer.js';
 import { natsMsgId, toMsgHdrs } from './sink.js';
@@ -24,7 +24,7 @@ import { natsMsgId, toMsgHdrs } from './sink.js';
 export interface NatsChannelOptions {
   /** The Broker's name (`<namespace>.<name>`), for logs, status and wrapped events. */
   name: string;
-  servers: string | string[];
+  servers: NatsServers;
   /** The Broker's stream; default derived from `name`. */
   stream?: string;
   /** Subjects of the stream; default the stream name. */

@@ -4,7 +4,15 @@
  * keeper follows its status events to report `degraded` while disconnected.
  */
 import { type ComponentStatus, NotConnectedError } from '@meshgate/core';
-import { connect, type JetStreamClient, type NatsConnection } from 'nats';
+import {
+  type ConnectionOptions,
+  connect,
+  credsAuthenticator,
+  type JetStreamClient,
+  type NatsConnection,
+  nkeyAuthenticator,
+  type TlsOptions,
+} from 'nats';
 
 const clients = new WeakMap<NatsConnection, JetStreamClient>();
 
@@ -18,9 +26,77 @@ export function jetStreamOf(nc: NatsConnection): JetStreamClient {
   return js;
 }
 
+/** How a client proves who it is to NATS: exactly one of these. */
+export type NatsAuth =
+  | { token: string }
+  | { user: string; password: string }
+  /** An NKey user: the seed (`SU...`) signs the server's nonce. */
+  | { nkeySeed: string }
+  /** The contents of a `.creds` file: a user JWT and its NKey seed (decentralized auth). */
+  | { creds: string };
+
+/** TLS to NATS; PEM contents, not paths. */
+export interface NatsTls {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  serverName?: string;
+  /** Default true; false accepts any server certificate (tests only). */
+  rejectUnauthorized?: boolean;
+}
+
+/**
+ * A NATS cluster with what it takes to log in, in place of bare URLs wherever a component takes
+ * `servers`. The credentials come from a function called on each connect, so the endpoint
+ * itself can be logged, inspected or serialized without showing a secret.
+ */
+export interface NatsEndpoint {
+  servers: readonly string[];
+  /** What the endpoint is called in errors and status (e.g. the Connection `shop/nats`). */
+  name?: string;
+  secure?: () => { auth?: NatsAuth; tls?: NatsTls };
+}
+
+/** `nats://host:port`, several, or an endpoint with credentials and TLS. */
+export type NatsServers = string | string[] | NatsEndpoint;
+
+/** The nats.js connect options for `servers`: URLs, and authentication and TLS when given. */
+export function natsConnectOptions(servers: NatsServers): ConnectionOptions {
+  if (typeof servers === 'string' || Array.isArray(servers)) return { servers };
+  const options: ConnectionOptions = { servers: [...servers.servers] };
+  const { auth, tls } = servers.secure?.() ?? {};
+  if (auth !== undefined) {
+    if ('token' in auth) options.token = auth.token;
+    else if ('user' in auth) {
+      options.user = auth.user;
+      options.pass = auth.password;
+    } else if ('nkeySeed' in auth) {
+      options.authenticator = nkeyAuthenticator(new TextEncoder().encode(auth.nkeySeed.trim()));
+    } else options.authenticator = credsAuthenticator(new TextEncoder().encode(auth.creds));
+  }
+  if (tls !== undefined) {
+    // nats.js hands the object on to tls.connect, so Node's own options pass through.
+    const t: TlsOptions & { servername?: string; rejectUnauthorized?: boolean } = {};
+    if (tls.ca !== undefined) t.ca = tls.ca;
+    if (tls.cert !== undefined) t.cert = tls.cert;
+    if (tls.key !== undefined) t.key = tls.key;
+    if (tls.serverName !== undefined) t.servername = tls.serverName;
+    if (tls.rejectUnauthorized === false) t.rejectUnauthorized = false;
+    options.tls = t;
+  }
+  return options;
+}
+
+/** `shop/nats` for an endpoint that has a name, else the URLs. */
+export function describeNatsServers(servers: NatsServers): string {
+  if (typeof servers === 'string') return servers;
+  if (Array.isArray(servers)) return servers.join(',');
+  return servers.name ?? servers.servers.join(',');
+}
+
 export interface NatsConnectionOptions {
-  /** `nats://host:port`, or several. */
-  servers: string | string[];
+  /** `nats://host:port`, several, or an endpoint with credentials and TLS. */
+  servers: NatsServers;
   /** Names the connection in errors, status and the server's connection list. */
   label: string;
   /** First retry delay of the first connect; default 200 ms, doubling up to `maxDelayMs` (5 s). */
@@ -38,6 +114,8 @@ export class NatsConnectionKeeper {
   private attempt = 0;
   private first: Promise<void> | undefined;
   private readyWaiters: Array<() => void> = [];
+  /** The last attempt failed because the server refused the credentials. */
+  private refused = false;
 
   constructor(private readonly options: NatsConnectionOptions) {}
 
@@ -47,10 +125,14 @@ export class NatsConnectionKeeper {
     return this.first;
   }
 
-  /** Resolves when connected (and set up), or rejects with NotConnectedError after `ms`. */
+  /**
+   * Resolves when connected (and set up), or rejects with NotConnectedError after `ms`; at once
+   * when the server refused the credentials (waiting would not change that).
+   */
   async connected(ms: number): Promise<NatsConnection> {
     await this.start();
     if (this.nc !== undefined && this.state.state === 'ready') return this.nc;
+    if (this.refused) throw this.notConnected();
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(this.notConnected()), ms);
       this.readyWaiters.push(() => {
@@ -95,7 +177,7 @@ export class NatsConnectionKeeper {
     let nc: NatsConnection | undefined;
     try {
       nc = await connect({
-        servers: this.options.servers,
+        ...natsConnectOptions(this.options.servers),
         name: `meshgate ${this.options.label}`,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,
@@ -106,6 +188,7 @@ export class NatsConnectionKeeper {
       }
       await this.options.setup?.(nc);
       this.nc = nc;
+      this.refused = false;
       this.state = { state: 'ready' };
       this.watch(nc);
       const waiters = this.readyWaiters;
@@ -113,16 +196,24 @@ export class NatsConnectionKeeper {
       for (const w of waiters) w();
     } catch (err) {
       if (nc !== undefined) await nc.close().catch(() => {});
-      this.state = {
-        state: 'degraded',
-        reason: `${this.options.label}: ${err instanceof Error ? err.message : String(err)}`,
-      };
+      this.refused = isRefusal(err);
+      this.state = { state: 'degraded', reason: `${this.options.label}: ${this.explain(err)}` };
       const initial = this.options.initialDelayMs ?? 200;
       const max = this.options.maxDelayMs ?? 5000;
       const delay = Math.min(max, initial * 2 ** this.attempt);
       this.attempt += 1;
       this.timer = setTimeout(() => void this.connect(), delay);
     }
+  }
+
+  /**
+   * A failed connect in words that say which cluster refused and why (nats.js says only
+   * "Authorization Violation"). Never includes a credential: nats.js' messages hold none.
+   */
+  private explain(err: unknown): string {
+    const message = err instanceof Error ? err.message : String(err);
+    const where = `NATS ${describeNatsServers(this.options.servers)}`;
+    return isRefusal(err) ? `${where} refused the credentials (${message})` : `${where}: ${message}`;
   }
 
   private watch(nc: NatsConnection): void {
@@ -142,4 +233,15 @@ export class NatsConnectionKeeper {
       };
     });
   }
+}
+
+/** The server said no to the credentials (as opposed to being unreachable). */
+function isRefusal(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  return (
+    code === 'AUTHORIZATION_VIOLATION' ||
+    code === 'AUTHENTICATION_EXPIRED' ||
+    /authorization violation/i.test(message)
+  );
 }

@@ -14,6 +14,14 @@ export {
   wrapMessage,
   wrappedEventSource,
 } from './binding.js';
+export {
+  type NatsAuth,
+  type NatsEndpoint,
+  type NatsServers,
+  type NatsTls,
+  describeNatsServers,
+  natsConnectOptions,
+} from './connection.js';
 export { NatsConnectorError, natsError } from './errors.js';
 export { jetStreamName } from './jetstream-consumer.js';
 export { NatsSink, type NatsSinkOptions, natsMsgId } from './sink.js';

@@ -31,14 +31,14 @@ import {
   nanos,
 } from 'nats';
 import { fromNatsMessage, type NatsHeaderRecord, type WrapContext, wrapMessage } from './binding.js';
-import { jetStreamOf, NatsConnectionKeeper } from './connection.js';
+import { jetStreamOf, NatsConnectionKeeper, type NatsServers } from './connection.js';
 import { natsError } from './errors.js';
 import { toMsgHdrs } from './sink.js';
 
 export interface JetStreamConsumerOptions {
   /** Names the component in errors and status. */
   label: string;
-  servers: string | string[];
+  servers: NatsServers;
   stream: string;
   /** Durable consumer name: instances with the same name share progress. */
   durable: string;

@@ -9,12 +9,12 @@
 import { type ComponentStatus, MeshgateError, type MeshEvent, type Sink } from '@meshgate/core';
 import { headers as natsHeaders, type MsgHdrs } from 'nats';
 import { type ContentMode, type NatsHeaderRecord, toNatsMessage } from './binding.js';
-import { jetStreamOf, NatsConnectionKeeper } from './connection.js';
+import { jetStreamOf, NatsConnectionKeeper, type NatsServers } from './connection.js';
 import { natsError } from './errors.js';
 
 export interface NatsSinkOptions {
   name: string;
-  servers: string | string[];
+  servers: NatsServers;
   /** Target subject: fixed, or a function of the event. */
   subject: string | ((event: MeshEvent) => string);
   /** CloudEvents content mode; default `binary`. */

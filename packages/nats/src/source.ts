@@ -4,13 +4,14 @@
  */
 import type { ComponentStatus, DeliveryHandler, Source } from '@meshgate/core';
 import { ConfigError } from '@meshgate/core';
+import type { NatsServers } from './connection.js';
 import { JetStreamConsumer, jetStreamName } from './jetstream-consumer.js';
 
 export interface NatsJetStreamSourceOptions {
   /** Component name (the NatsSource's metadata.name), for logs, status and wrapped events. */
   name: string;
   namespace?: string;
-  servers: string | string[];
+  servers: NatsServers;
   stream: string;
   /** Durable consumer name; default `meshgate-<name>`. Replicas with the same name share the work. */
   consumer?: string;

@@ -11,13 +11,13 @@
 import type { ComponentStatus, Delivery, DeliveryHandler, MeshEvent, Source } from '@meshgate/core';
 import type { Msg, Subscription } from 'nats';
 import { fromNatsMessage, type WrapContext, wrapMessage } from './binding.js';
-import { NatsConnectionKeeper } from './connection.js';
+import { NatsConnectionKeeper, type NatsServers } from './connection.js';
 import { headerRecord } from './jetstream-consumer.js';
 
 export interface NatsSubjectSourceOptions {
   name: string;
   namespace?: string;
-  servers: string | string[];
+  servers: NatsServers;
   /** Subject, wildcards allowed. */
   subject: string;
   /** Queue group: replicas share the messages instead of each getting all. */

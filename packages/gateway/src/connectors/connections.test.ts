@@ -1,4 +1,6 @@
-import { ConfigError, type ConnectionResource, parseConfigText, silentLogger } from '@meshgate/core';
+import { inspect } from 'node:util';
+import { type ConnectionResource, parseConfigText, silentLogger } from '@meshgate/core';
+import { natsConnectOptions } from '@meshgate/nats';
 import { describe, expect, it } from 'vitest';
 import { ConnectionPool, clientOfType, fingerprint } from './connections.js';
 
@@ -41,10 +43,63 @@ describe('ConnectionPool', () => {
     expect(p.forConnection('shop/c', b)).not.toBe(p.forConnection('shop/c', a));
   });
 
-  it('refuses NATS auth, which the NATS connector cannot pass on, with a ConfigError', () => {
-    expect(() =>
-      pool().forConnection('shop/c', connection('  nats: { servers: [nats://h:4222], auth: { token: t } }')),
-    ).toThrow(ConfigError);
+  describe('NATS credentials and TLS', () => {
+    const natsOptions = (spec: string) => {
+      const c = clientOfType(pool().forConnection('shop/c', connection(spec)), 'nats', 'test');
+      return { endpoint: c.servers, options: natsConnectOptions(c.servers) };
+    };
+
+    it('passes a token and a user/password to nats.js', () => {
+      expect(
+        natsOptions('  nats: { servers: [nats://h:4222], auth: { token: tok-secret } }').options,
+      ).toEqual({
+        servers: ['nats://h:4222'],
+        token: 'tok-secret',
+      });
+      const { options } = natsOptions(
+        '  nats: { servers: [nats://h:4222], auth: { user: app, password: pw-secret } }',
+      );
+      expect(options).toMatchObject({ user: 'app', pass: 'pw-secret' });
+    });
+
+    it('gives nats.js an authenticator for an NKey seed and for a .creds file', () => {
+      // The signing itself is checked in packages/nats (connection.test.ts).
+      const seed = 'SUAOMHWNMKAPVAECHMPUT3KB2PIRHXH6YTMB3M5WJU4QTAOKOF2QKMSFEI';
+      const nkey = natsOptions(`  nats: { servers: [nats://h:4222], auth: { nkeySeed: ${seed} } }`).options;
+      expect(typeof nkey.authenticator).toBe('function');
+      expect(nkey.token ?? nkey.user).toBeUndefined();
+      const creds = natsOptions(
+        '  nats: { servers: [nats://h:4222], auth: { creds: "creds file text" } }',
+      ).options;
+      expect(typeof creds.authenticator).toBe('function');
+    });
+
+    it('maps TLS (CA, client certificate, server name, skip verify)', () => {
+      const { options } = natsOptions(`  nats:
+    servers: [tls://h:4222]
+    tls: { caCert: CA-PEM, cert: CERT-PEM, key: KEY-PEM, serverName: nats.internal, insecureSkipVerify: true }`);
+      expect(options.tls).toEqual({
+        ca: 'CA-PEM',
+        cert: 'CERT-PEM',
+        key: 'KEY-PEM',
+        servername: 'nats.internal',
+        rejectUnauthorized: false,
+      });
+      expect(
+        natsOptions('  nats: { servers: [nats://h:4222], tls: { enable: false } }').options.tls,
+      ).toBeUndefined();
+    });
+
+    it('keeps the secrets out of the endpoint as logged, serialized or inspected', () => {
+      const { endpoint } = natsOptions(
+        '  nats: { servers: [nats://h:4222], auth: { user: app, password: pw-secret }, tls: { key: KEY-PEM } }',
+      );
+      for (const text of [JSON.stringify(endpoint), inspect(endpoint, { depth: 10 }), String(endpoint)]) {
+        expect(text).not.toContain('pw-secret');
+        expect(text).not.toContain('KEY-PEM');
+      }
+      expect(endpoint.name).toBe('shop/c');
+    });
   });
 
   it('refuses a component on a Connection of another middleware', () => {

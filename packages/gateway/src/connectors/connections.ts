@@ -13,6 +13,7 @@ import {
   type TlsSettings,
 } from '@meshgate/core';
 import { createKafkaClient, type KafkaClient, type KafkaClientOptions } from '@meshgate/kafka';
+import type { NatsAuth, NatsEndpoint, NatsTls } from '@meshgate/nats';
 import { createPubSubConnection, type PubSubConnection } from '@meshgate/pubsub';
 import type { ConnectionOptions } from 'node:tls';
 
@@ -22,7 +23,8 @@ type SASLOptions = NonNullable<KafkaClientOptions['sasl']>;
 export type ConnectionClient =
   | { type: 'kafka'; kafka: KafkaClient }
   | { type: 'rabbitmq'; url: string }
-  | { type: 'nats'; servers: string[] }
+  /** `servers` is the cluster with its credentials: what every NATS component takes as `servers`. */
+  | { type: 'nats'; servers: NatsEndpoint }
   | { type: 'pubsub'; pubsub: PubSubConnection };
 
 /** The client as the type a component needs; a Connection of another kind is a ConfigError. */
@@ -101,6 +103,7 @@ function createClient(
         kafka: createKafkaClient({
           brokers: k.bootstrapServers,
           clientId: k.clientId ?? clientId,
+          label: `connection ${key}`,
           logger,
           ...(k.sasl && {
             sasl: {
@@ -119,13 +122,7 @@ function createClient(
     }
     case 'nats': {
       const n = spec.nats as NonNullable<typeof spec.nats>;
-      if (n.auth || n.tls) {
-        // @meshgate/nats takes server URLs only; refusing beats connecting without the credentials.
-        throw new ConfigError(`connection ${key}: NATS auth and tls are not supported yet`, [
-          { path: `spec.nats.${n.auth ? 'auth' : 'tls'}`, message: 'not supported by @meshgate/nats yet' },
-        ]);
-      }
-      return { type: 'nats', servers: [...n.servers] };
+      return { type: 'nats', servers: natsEndpoint(key, n) };
     }
     case 'pubsub': {
       const p = spec.pubsub as NonNullable<typeof spec.pubsub>;
@@ -140,6 +137,38 @@ function createClient(
       };
     }
   }
+}
+
+/**
+ * A NATS Connection as an endpoint: the secrets are revealed only when a component connects,
+ * so the endpoint logs and serializes without them.
+ */
+function natsEndpoint(key: string, n: NonNullable<ConnectionResource['spec']['nats']>): NatsEndpoint {
+  const { auth, tls } = n;
+  if (auth === undefined && (tls === undefined || !tls.enable)) return { servers: [...n.servers], name: key };
+  return {
+    servers: [...n.servers],
+    name: key,
+    secure: () => {
+      const out: { auth?: NatsAuth; tls?: NatsTls } = {};
+      if (auth !== undefined) {
+        if ('token' in auth) out.auth = { token: auth.token.reveal() };
+        else if ('user' in auth) out.auth = { user: auth.user.reveal(), password: auth.password.reveal() };
+        else if ('nkeySeed' in auth) out.auth = { nkeySeed: auth.nkeySeed.reveal() };
+        else out.auth = { creds: auth.creds.reveal() };
+      }
+      if (tls?.enable) {
+        out.tls = {
+          ...(tls.caCert && { ca: tls.caCert.reveal() }),
+          ...(tls.cert && { cert: tls.cert.reveal() }),
+          ...(tls.key && { key: tls.key.reveal() }),
+          ...(tls.serverName && { serverName: tls.serverName }),
+          ...(tls.insecureSkipVerify && { rejectUnauthorized: false }),
+        };
+      }
+      return out;
+    },
+  };
 }
 
 /** The AMQP URL with the Connection's vhost and credentials (which override the URL's). */
