@@ -122,13 +122,18 @@ export class QueueConsumer {
 
   private async setup(model: ChannelModel): Promise<void> {
     const channel = await model.createConfirmChannel();
-    channel.on('error', () => {});
+    // The broker's reason ('error' comes before 'close'), e.g. 403 ACCESS_REFUSED for a queue
+    // the user may not read: the status says why, not only that the channel closed.
+    let why: string | undefined;
+    channel.on('error', (err: Error) => {
+      why = err.message;
+    });
     channel.on('close', () => {
       // A channel closed by the broker (e.g. the queue was deleted) while the connection lives:
       // reconnect the whole thing so that consuming resumes.
       if (this.channel === channel && !this.stopping) {
         this.channel = undefined;
-        this.keeper.fail(`channel on queue "${this.options.queue}" closed`);
+        this.keeper.fail(`channel on queue "${this.options.queue}" closed${why ? `: ${why}` : ''}`);
       }
     });
     this.publisher = new ConfirmPublisher(channel, `dead-letter for queue "${this.options.queue}"`);

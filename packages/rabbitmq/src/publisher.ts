@@ -109,6 +109,14 @@ export class ConfirmPublisher {
         cause: err,
       });
     }
+    if (/ACCESS_REFUSED/.test(reason)) {
+      // The user may not write there (its permissions): trying again will not help.
+      return new PublishError(
+        'DELIVERY_FAILED',
+        `${this.label}: the broker refused access to ${target} (${reason})`,
+        { retriable: false, cause: err },
+      );
+    }
     if (/nack/i.test(reason) && this.closeReason === undefined) {
       return new PublishError(
         'DELIVERY_FAILED',
