@@ -5,6 +5,8 @@
  *
  * @see https://github.com/knative/specs/blob/main/specs/eventing/data-plane.md#event-reply-contract
  */
+import { readFileSync } from 'node:fs';
+import * as tls from 'node:tls';
 import {
   type AddressableSender,
   InvalidEventError,
@@ -12,7 +14,7 @@ import {
   type SendRequest,
   type SendResponse,
 } from '@meshgate/core';
-import { Agent, type Dispatcher, interceptors } from 'undici';
+import { Agent, type buildConnector, type Dispatcher, interceptors } from 'undici';
 import { EgressGuard, type EgressOptions } from './egress-guard.js';
 import { decodeHttpRequest, encodeHttp, isHttpCloudEvent } from './http-binding.js';
 
@@ -32,6 +34,43 @@ export interface HttpAddressableSenderOptions {
    * followed. Default: link-local and cloud metadata addresses refused, redirects not followed.
    */
   egress?: EgressOptions | EgressGuard;
+  /**
+   * TLS for https URLs. Default: the server certificate is verified against node's CA store
+   * (`ca` replaces it; {@link withDefaultCas} adds to it), no client certificate.
+   */
+  tls?: HttpClientTls;
+}
+
+/** TLS settings of the HTTP client (node's tls.connect options of the same names). */
+export interface HttpClientTls {
+  /** PEM CA certificates to trust, in place of node's default ones. */
+  ca?: string | readonly string[];
+  /** PEM client certificate (mTLS), with `key`. */
+  cert?: string;
+  key?: string;
+  /** Name to check the server certificate against (default: the URL's host). */
+  servername?: string;
+  /** false: accept any server certificate (testing only). Default true. */
+  rejectUnauthorized?: boolean;
+}
+
+/**
+ * Node's default CAs (the bundled Mozilla store, plus NODE_EXTRA_CA_CERTS) followed by `extra`:
+ * for `tls.ca` when a private CA is trusted besides the usual ones.
+ */
+export function withDefaultCas(extra: readonly string[]): string[] {
+  const getter = (tls as { getCACertificates?: (type?: string) => string[] }).getCACertificates;
+  if (getter) return [...getter('default'), ...extra];
+  const defaults = [...tls.rootCertificates];
+  const extraFile = process.env.NODE_EXTRA_CA_CERTS;
+  if (extraFile) {
+    try {
+      defaults.push(readFileSync(extraFile, 'utf8'));
+    } catch {
+      // node itself warns at start when the file cannot be read
+    }
+  }
+  return [...defaults, ...extra];
 }
 
 /** Hops followed when the egress guard allows redirects. */
@@ -57,7 +96,8 @@ interface BodyRead {
 
 export class HttpAddressableSender implements AddressableSender {
   private readonly agent: Agent;
-  private readonly dispatcher: Dispatcher;
+  /** The agent (egress guard and TLS included), for other requests to the same places. */
+  readonly dispatcher: Dispatcher;
   private readonly maxReplyBytes: number;
   private readonly userAgent: string;
   private readonly targets = new Map<string, Target>();
@@ -67,7 +107,11 @@ export class HttpAddressableSender implements AddressableSender {
     this.agent = new Agent({
       connections: options.connectionsPerOrigin ?? 128,
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 4000,
-      connect: egress.connector({ timeout: options.connectTimeoutMs ?? 10_000 }),
+      // TLS options go to tls.connect, after the egress guard's address check.
+      connect: egress.connector({
+        timeout: options.connectTimeoutMs ?? 10_000,
+        ...connectTls(options.tls),
+      }),
     });
     this.dispatcher = egress.allowRedirects
       ? this.agent.compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTIONS }))
@@ -175,6 +219,18 @@ export class HttpAddressableSender implements AddressableSender {
     this.targets.set(url, target);
     return target;
   }
+}
+
+function connectTls(settings: HttpClientTls | undefined): buildConnector.BuildOptions {
+  if (settings === undefined) return {};
+  const { ca, cert, key, servername, rejectUnauthorized } = settings;
+  return {
+    ...(ca !== undefined && { ca: typeof ca === 'string' ? ca : [...ca] }),
+    ...(cert !== undefined && { cert }),
+    ...(key !== undefined && { key }),
+    ...(servername !== undefined && { servername }),
+    ...(rejectUnauthorized !== undefined && { rejectUnauthorized }),
+  } as buildConnector.BuildOptions;
 }
 
 class TimeoutReason {

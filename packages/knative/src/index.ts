@@ -20,7 +20,13 @@ export {
   readBody,
   statusForError,
 } from './http-response.js';
-export { ERROR_BODY_BYTES, HttpAddressableSender, type HttpAddressableSenderOptions } from './http-sender.js';
+export {
+  ERROR_BODY_BYTES,
+  HttpAddressableSender,
+  type HttpAddressableSenderOptions,
+  type HttpClientTls,
+  withDefaultCas,
+} from './http-sender.js';
 export {
   KYMA_EVENT_TYPE_VERSION_EXTENSION,
   KymaLegacyEventError,
