@@ -39,6 +39,7 @@ export {
   type ConnectionType,
   GATEWAY_DEFAULTS,
   type GatewayResource,
+  type ListenerTlsSettings,
   type NatsSinkResource,
   type NatsSourceResource,
   type PeerResource,

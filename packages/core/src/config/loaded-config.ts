@@ -4,6 +4,7 @@ import type {
   BridgeResource,
   ConnectionResource,
   GatewaySecuritySettings,
+  ListenerTlsSettings,
   PeerResource,
   SinkResource,
   SourceResource,
@@ -15,7 +16,7 @@ import type { SecretValue } from './secrets.js';
 export interface GatewaySettings {
   /** Gateway id used in federation routes (spec.id, else metadata.name, else the host name). */
   id: string;
-  http: { host: string; port: number; maxBodyBytes: number };
+  http: { host: string; port: number; maxBodyBytes: number; tls?: ListenerTlsSettings };
   admin: { token?: SecretValue };
   logging: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
   /** Kyma's legacy event ingress target, when configured. */

@@ -235,6 +235,13 @@ export const gatewaySecuritySchema = z
         allowCidrs: cidrListSchema.optional(),
         denyCidrs: cidrListSchema.optional(),
         allowRedirects: z.boolean().optional(),
+        caFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'PEM CA bundle trusted for https deliveries besides the system CAs (relative: to the Gateway file).',
+          ),
       })
       .optional(),
   })
@@ -251,6 +258,54 @@ export const GATEWAY_DEFAULTS = Object.freeze({
   logLevel: 'info' as const,
 });
 
+/**
+ * TLS on the gateway's own listener: certificate files (watched and reloaded when they change)
+ * and, with `clientCaFile`, client certificates (mTLS; peer links need one). See docs/security.md.
+ */
+export const listenerTlsSchema = z
+  .strictObject({
+    certFile: z
+      .string()
+      .min(1)
+      .describe(
+        'PEM server certificate (with its chain), reloaded when it changes (relative: to the Gateway file).',
+      ),
+    keyFile: z.string().min(1).describe('PEM private key of certFile, reloaded when it changes.'),
+    clientCaFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('PEM CA bundle client certificates must chain to (mTLS); reloaded when it changes.'),
+    clientAuth: z
+      .enum(['none', 'request', 'require'])
+      .optional()
+      .describe(
+        'none: no client certificate asked; request: asked, checked for peers only; require: every connection needs a valid one (default require with clientCaFile, none without).',
+      ),
+    verifyPeerName: z
+      .boolean()
+      .default(true)
+      .describe("A peer's client certificate must name the peer (its id as CN or DNS SAN)."),
+  })
+  .superRefine((tls, ctx) => {
+    if (tls.clientAuth !== undefined && tls.clientAuth !== 'none' && tls.clientCaFile === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clientAuth'],
+        message: `clientAuth ${tls.clientAuth} needs clientCaFile (the CA client certificates are verified against)`,
+      });
+    }
+    if (tls.clientAuth === 'none' && tls.clientCaFile !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clientCaFile'],
+        message: 'clientCaFile is unused with clientAuth none (use request or require)',
+      });
+    }
+  })
+  .meta({ id: 'ListenerTls' });
+export type ListenerTlsSettings = z.output<typeof listenerTlsSchema>;
+
 export const gatewaySchema = envelope(
   [MESHGATE_V1ALPHA1],
   'Gateway',
@@ -266,6 +321,9 @@ export const gatewaySchema = envelope(
           host: z.string().min(1).default(GATEWAY_DEFAULTS.host),
           port: z.int().min(0).max(65535).default(GATEWAY_DEFAULTS.port),
           maxBodyBytes: z.int().min(1).default(GATEWAY_DEFAULTS.maxBodyBytes),
+          tls: listenerTlsSchema
+            .optional()
+            .describe('Serve https with these certificate files (absent: plain http).'),
         })
         .default({
           host: GATEWAY_DEFAULTS.host,
