@@ -7,6 +7,9 @@
  * - A request that names a peer must carry that Peer's token (401 otherwise); its events pass
  *   `admit` (dedup, loop and hop checks) before they enter the Broker unchanged.
  * - Interest announcements: `POST /_meshgate/v1/interest` (same authentication).
+ * - mTLS: when this gateway's listener asks for client certificates, a peer request must also
+ *   present a verified one, naming the peer unless `verifyPeerName` is off; requests to a peer
+ *   present the Peer's `spec.tls` client certificate (see OutgoingHttp).
  * - Each federated Broker has a forwarding subscription on its channel (its own progress, like a
  *   Trigger without a filter): an event is acked once every interested peer has it, and nacked
  *   while a peer is unreachable, so it waits in the channel (across restarts when durable).
@@ -26,7 +29,9 @@ import {
   type TriggerFilterSpec,
   withoutTargets,
 } from '@meshgate/core';
+import type { Dispatcher } from 'undici';
 import { readBody } from './http/body.js';
+import { peerCertificateRefusal } from './http/tls.js';
 import { sendError, sendFailure, sendJson } from './http/respond.js';
 import type { FederationModel } from './model.js';
 
@@ -44,7 +49,15 @@ export class Federation {
 
   constructor(
     model: FederationModel,
-    private readonly deps: { sender: AddressableSender; router: Router; logger: Logger },
+    private readonly deps: {
+      sender: AddressableSender;
+      router: Router;
+      logger: Logger;
+      /** The dispatcher for non-event requests to a peer (its TLS); default global fetch. */
+      dispatcherFor?: (url: string) => Dispatcher;
+      /** Peer requests must present a verified client certificate (the listener asks for one). */
+      peerCertificates?: { verifyName: boolean };
+    },
   ) {
     this.model = model;
     this.node = new FederationNode({
@@ -134,17 +147,34 @@ export class Federation {
     );
   }
 
-  /** The peer a request says it comes from, after checking its token; `false` when the claim fails. */
+  /**
+   * The peer a request says it comes from, after checking its token (and its client certificate
+   * when the listener asks for one); `false` when the claim fails.
+   */
   peerOf(req: IncomingMessage): string | undefined | false {
+    const check = this.checkPeer(req);
+    return check.refused === undefined ? check.peer : false;
+  }
+
+  /** The peer a request claims to be, or why the claim is refused (`certificate`: for its client certificate). */
+  checkPeer(req: IncomingMessage): { peer?: string; refused?: string; certificate?: boolean } {
     const claimed = req.headers[PEER_HEADER];
-    if (typeof claimed !== 'string') return undefined;
+    if (typeof claimed !== 'string') return {};
     const peer = this.model.peers.find((p) => p.id === claimed);
-    if (!peer) return false;
-    if (peer.token === undefined) return peer.id;
-    const auth = req.headers.authorization ?? '';
-    const given = Buffer.from(auth.startsWith('Bearer ') ? auth.slice(7) : '');
-    const expected = Buffer.from(peer.token);
-    return given.length === expected.length && timingSafeEqual(given, expected) ? peer.id : false;
+    if (!peer) return { refused: 'unknown peer' };
+    if (peer.token !== undefined) {
+      const auth = req.headers.authorization ?? '';
+      const given = Buffer.from(auth.startsWith('Bearer ') ? auth.slice(7) : '');
+      const expected = Buffer.from(peer.token);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected))
+        return { refused: 'missing or wrong peer token' };
+    }
+    const certificates = this.deps.peerCertificates;
+    if (certificates) {
+      const refused = peerCertificateRefusal(req, peer.id, certificates.verifyName);
+      if (refused !== undefined) return { refused, certificate: true };
+    }
+    return { peer: peer.id };
   }
 
   /**
@@ -184,12 +214,14 @@ export class Federation {
 
   /** `POST /_meshgate/v1/interest`: a peer's interest announcement. */
   async handleAnnouncement(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const peer = this.peerOf(req);
+    const { peer, refused, certificate } = this.checkPeer(req);
     if (!peer) {
       req.resume();
       this.deps.logger.warn(
-        { claimed: req.headers[PEER_HEADER] },
-        'interest announcement refused: unknown peer or bad token',
+        { claimed: req.headers[PEER_HEADER], reason: refused ?? 'no meshgate-peer header' },
+        certificate
+          ? 'interest announcement refused: no verified client certificate of the peer'
+          : 'interest announcement refused: unknown peer or bad token',
       );
       return sendError(res, 401, 'UNAUTHENTICATED', 'peer credentials missing or invalid', {
         'www-authenticate': 'Bearer',
@@ -210,18 +242,29 @@ export class Federation {
   private async sendAnnouncement(peerId: string, announcement: unknown): Promise<void> {
     const peer = this.model.peers.find((p) => p.id === peerId);
     if (!peer) return;
-    const res = await fetch(new URL(INTEREST_PATH, peer.url), {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [PEER_HEADER]: this.model.id,
-        ...(peer.token !== undefined && { authorization: `Bearer ${peer.token}` }),
-      },
-      body: JSON.stringify(announcement),
-      signal: AbortSignal.timeout(10_000),
-    });
-    await res.arrayBuffer();
-    if (!res.ok) throw new Error(`peer ${peerId} answered ${res.status} to an interest announcement`);
+    const url = new URL(INTEREST_PATH, peer.url);
+    const headers = {
+      'content-type': 'application/json',
+      [PEER_HEADER]: this.model.id,
+      ...(peer.token !== undefined && { authorization: `Bearer ${peer.token}` }),
+    };
+    const body = JSON.stringify(announcement);
+    const signal = AbortSignal.timeout(10_000);
+    let status: number;
+    if (this.deps.dispatcherFor) {
+      // The peer's own client: its CA, its client certificate, the egress guard.
+      const res = await this.deps
+        .dispatcherFor(url.href)
+        .request({ origin: url.origin, path: url.pathname, method: 'POST', headers, body, signal });
+      await res.body.dump();
+      status = res.statusCode;
+    } else {
+      const res = await fetch(url, { method: 'POST', headers, body, signal });
+      await res.arrayBuffer();
+      status = res.status;
+    }
+    if (status < 200 || status >= 300)
+      throw new Error(`peer ${peerId} answered ${status} to an interest announcement`);
   }
 
   /** Peers with their counters, for the admin API and metrics. */

@@ -3,6 +3,7 @@
  * sender that delivers to Addressables. `apply` reconciles a new model while running.
  */
 import type { AddressInfo } from 'node:net';
+import type { Server as TlsServer } from 'node:tls';
 import type { Server } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -24,10 +25,12 @@ import { Federation, INTEREST_PATH } from './federation.js';
 import { registerFederationMetrics } from './federation-metrics.js';
 import { sendError, sendJson } from './http/respond.js';
 import { LocalFirstSender } from './local-sender.js';
-import { type EgressOptions, HttpAddressableSender } from '@meshgate/knative';
+import type { EgressOptions } from '@meshgate/knative';
 import { limitSlowClients, type SlowClientLimits } from './security/index.js';
 import type { Addressable, IngressGuard } from './http/addressables.js';
 import { createGatewayServer } from './http/server.js';
+import { ListenerTls, type ListenerTlsOptions } from './http/tls.js';
+import { OutgoingHttp } from './outgoing-http.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import type { GatewayModel } from './model.js';
 
@@ -43,6 +46,10 @@ export interface GatewayOptions {
   egress?: EgressOptions;
   /** Header and body deadlines per connection, so slow clients cannot hold connections. */
   slowClients?: Partial<SlowClientLimits>;
+  /** Serve https with these certificate files (reloaded on change), client certificates (mTLS). */
+  tls?: ListenerTlsOptions;
+  /** PEM CA bundles trusted for https deliveries besides node's default CAs. */
+  egressCas?: readonly string[];
 }
 
 /**
@@ -75,7 +82,9 @@ export type RouteHandler = (
 
 export class Gateway {
   private readonly router: Router;
-  private readonly http: HttpAddressableSender;
+  /** Deliveries and peer links over HTTP(S): egress guard, CAs, each peer's client certificate. */
+  private readonly http: OutgoingHttp;
+  private listenerTls: ListenerTls | undefined;
   /** Own Brokers and Sinks in-process, the rest over HTTP. */
   private readonly sender: LocalFirstSender;
   private readonly metrics: GatewayMetrics;
@@ -88,7 +97,10 @@ export class Gateway {
 
   constructor(private readonly options: GatewayOptions) {
     // Deliveries connect only where the egress guard allows (SSRF: checked on the resolved address).
-    this.http = new HttpAddressableSender(options.egress ? { egress: options.egress } : {});
+    this.http = new OutgoingHttp({
+      ...(options.egress && { egress: options.egress }),
+      ...(options.egressCas && { extraCas: options.egressCas }),
+    });
     this.sender = new LocalFirstSender(this.http, { addressable: (ns, name) => this.addressable(ns, name) });
     this.metrics = createMetrics(() => this.router);
     registerFederationMetrics(this.metrics.registry, () => this.federation);
@@ -134,7 +146,8 @@ export class Gateway {
     const addr = this.server?.address() as AddressInfo | null;
     if (!addr) throw new Error('gateway is not listening');
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-    return `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${addr.port}`;
+    const scheme = this.listenerTls ? 'https' : 'http';
+    return `${scheme}://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${addr.port}`;
   }
 
   /** The router (admin views, tests). */
@@ -144,41 +157,49 @@ export class Gateway {
 
   /** Starts listening; Brokers answer once `apply` has loaded them. */
   async listen(host: string, port: number): Promise<void> {
-    this.server = createGatewayServer({
-      lookup: { addressable: (ns, name) => this.addressable(ns, name) },
-      router: () => this.router,
-      registry: this.metrics.registry,
-      logger: this.options.logger,
-      readiness: () => this.readiness(),
-      routes: this.routes,
-      guard: {
-        // A request that claims to come from a peer must prove it, whatever else is configured.
-        admit: (req, target) => {
-          if (this.federation?.peerOf(req) === false) {
-            this.options.logger.warn(
-              { claimed: req.headers['meshgate-peer'], target: target.key },
-              'peer request refused: unknown peer or bad token',
-            );
-            return {
-              status: 401,
-              code: 'UNAUTHENTICATED',
-              message: 'peer credentials missing or invalid',
-              headers: { 'www-authenticate': 'Bearer' },
-            };
-          }
-          return this.options.guard?.admit(req, target);
+    // Unreadable or mismatched certificate files: a ConfigError before anything listens.
+    this.listenerTls = this.options.tls ? new ListenerTls(this.options.tls, this.options.logger) : undefined;
+    this.server = createGatewayServer(
+      {
+        lookup: { addressable: (ns, name) => this.addressable(ns, name) },
+        router: () => this.router,
+        registry: this.metrics.registry,
+        logger: this.options.logger,
+        readiness: () => this.readiness(),
+        routes: this.routes,
+        guard: {
+          // A request that claims to come from a peer must prove it, whatever else is configured.
+          admit: (req, target) => {
+            const { refused, certificate } = this.federation?.checkPeer(req) ?? {};
+            if (refused !== undefined) {
+              this.options.logger.warn(
+                { claimed: req.headers['meshgate-peer'], target: target.key, reason: refused },
+                certificate
+                  ? 'peer request refused: no verified client certificate of the peer'
+                  : 'peer request refused: unknown peer or bad token',
+              );
+              return {
+                status: 401,
+                code: 'UNAUTHENTICATED',
+                message: 'peer credentials missing or invalid',
+                headers: { 'www-authenticate': 'Bearer' },
+              };
+            }
+            return this.options.guard?.admit(req, target);
+          },
+          checkEvents: (req, target, events) => this.options.guard?.checkEvents?.(req, target, events),
         },
-        checkEvents: (req, target, events) => this.options.guard?.checkEvents?.(req, target, events),
-      },
-      kyma: {
-        maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
-        accept: (events) => {
-          const k = this.model?.kyma;
-          if (!k) throw new Error('kyma ingress not configured');
-          return this.router.ingest(k.namespace, k.broker, events);
+        kyma: {
+          maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+          accept: (events) => {
+            const k = this.model?.kyma;
+            if (!k) throw new Error('kyma ingress not configured');
+            return this.router.ingest(k.namespace, k.broker, events);
+          },
         },
       },
-    });
+      this.listenerTls?.serverOptions(),
+    );
     const server = this.server;
     limitSlowClients(server, this.options.slowClients);
     await new Promise<void>((resolve, reject) => {
@@ -189,7 +210,15 @@ export class Gateway {
       });
     });
     this.sender.setSelfUrl(this.url);
-    this.options.logger.info({ url: this.url }, 'gateway listening');
+    if (this.listenerTls) {
+      this.listenerTls.watch(server as unknown as TlsServer);
+      this.options.logger.info(
+        { url: this.url, scheme: 'https', tls: this.listenerTls.describe() },
+        'gateway listening',
+      );
+    } else {
+      this.options.logger.info({ url: this.url, scheme: 'http' }, 'gateway listening');
+    }
   }
 
   /** Listens on the model's address, then applies it. */
@@ -207,6 +236,8 @@ export class Gateway {
     if (config) this.options.connectors?.prepare?.(config);
     await this.router.reconcile({ brokers: model.brokers, triggers: model.triggers });
     this.model = model;
+    // Each peer's TLS (its CA, our client certificate) for everything sent to it.
+    this.http.setPeers(model.federation?.peers ?? []);
     await this.applyFederation(model);
     if (config && this.options.connectors) {
       await this.options.connectors.apply(config, {
@@ -228,10 +259,13 @@ export class Gateway {
       const key = brokerKey(t.namespace, t.broker);
       filters.set(key, [...(filters.get(key) ?? []), t.filter]);
     }
+    const tls = this.options.tls;
     this.federation ??= new Federation(model.federation, {
       sender: this.http,
       router: this.router,
       logger: this.options.logger,
+      dispatcherFor: (url) => this.http.dispatcherFor(url),
+      ...(tls && tls.clientAuth !== 'none' && { peerCertificates: { verifyName: tls.verifyPeerName } }),
     });
     await this.federation.apply(model.federation, filters);
   }
@@ -301,6 +335,7 @@ export class Gateway {
 
   async stop(): Promise<void> {
     const server = this.server;
+    this.listenerTls?.close();
     if (server) {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

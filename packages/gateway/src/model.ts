@@ -3,6 +3,7 @@
  * Built from the loaded YAML by `model-from-config.ts`.
  */
 import type { BrokerDefinition, TriggerDefinition } from '@meshgate/core';
+import type { PeerTls } from './outgoing-http.js';
 
 export interface GatewayModel {
   /** This node's id (federation routes carry it). */
@@ -19,7 +20,8 @@ export interface GatewayModel {
 export interface FederationModel {
   /** This gateway's id: what peers call it (their Peer's metadata.name). */
   id: string;
-  peers: { id: string; url: string; token?: string }[];
+  /** `tls`: the Peer's `spec.tls` (https peers only): the CA to trust, the client certificate. */
+  peers: { id: string; url: string; token?: string; tls?: PeerTls }[];
   /** `<namespace>/<name>` of the Brokers shared with the peers. */
   brokers: string[];
 }

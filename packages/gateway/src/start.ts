@@ -5,6 +5,7 @@
 import { ConfigError, type LoadedConfig, loadConfig, watchConfig } from '@meshgate/core';
 import { createConnectorRuntime } from './connectors/index.js';
 import { Gateway } from './gateway.js';
+import { egressCas, listenerTlsOptions } from './http/tls.js';
 import { asCoreLogger, createLogger } from './logger.js';
 import { modelFromConfig } from './model-from-config.js';
 import { installOps, tracingFromEnv } from './ops/index.js';
@@ -31,6 +32,8 @@ export async function runStart(options: StartOptions): Promise<void> {
   const connectors = createConnectorRuntime({ logger: log });
   // Ingress authentication, policies and limits (docs/security.md); open when not configured.
   const guard = new SecurityGuard(securityOptions(config.gateway.security, log));
+  const tls = listenerTlsOptions(config.gateway);
+  const cas = egressCas(config.gateway);
   const gateway = new Gateway({
     logger: log,
     connectors,
@@ -38,6 +41,9 @@ export async function runStart(options: StartOptions): Promise<void> {
     egress: egressOptions(config.gateway.security),
     slowClients: slowClientLimits(config.gateway.security),
     ...(tracing && { tracer: tracing.tracer }),
+    // https listener (docs/security.md#tls); CAs trusted for https deliveries besides node's.
+    ...(tls && { tls }),
+    ...(cas && { egressCas: cas }),
   });
   installOps(gateway, { logger: log, adminToken: config.gateway.admin.token?.reveal(), tracing, connectors });
   const host = options.host ?? config.gateway.http.host;

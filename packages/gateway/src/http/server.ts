@@ -3,6 +3,8 @@
  * framework (DESIGN.md measured express at about half of bare node:http).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { SecureContextOptions } from 'node:tls';
 import type { Logger, Router } from '@meshgate/core';
 import type { Registry } from 'prom-client';
 import type { AddressableLookup, IngressGuard } from './addressables.js';
@@ -30,17 +32,31 @@ export interface ServerContext {
   ) => boolean | Promise<boolean>)[];
 }
 
-export function createGatewayServer(ctx: ServerContext): Server {
-  const server = createServer(
-    { keepAliveTimeout: 65_000, requestTimeout: 30_000, headersTimeout: 10_000 },
-    (req, res) => {
-      route(req, res, ctx).catch((err: unknown) => {
-        ctx.logger.error({ err, url: req.url }, 'request handler failed');
-        if (!res.headersSent) sendError(res, 500, 'INTERNAL', 'internal error');
-        else res.destroy();
-      });
-    },
-  );
+/** https instead of http: the certificate and how client certificates are asked for. */
+export type ServerTls = SecureContextOptions & { requestCert: boolean; rejectUnauthorized: boolean };
+
+export function createGatewayServer(ctx: ServerContext, tls?: ServerTls): Server {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    route(req, res, ctx).catch((err: unknown) => {
+      ctx.logger.error({ err, url: req.url }, 'request handler failed');
+      if (!res.headersSent) sendError(res, 500, 'INTERNAL', 'internal error');
+      else res.destroy();
+    });
+  };
+  const options = { keepAliveTimeout: 65_000, requestTimeout: 30_000, headersTimeout: 10_000 };
+  let server: Server;
+  if (tls) {
+    // A handshake must be done as fast as request headers must arrive (slowloris, TLS edition).
+    const https = createHttpsServer({ ...options, ...tls, handshakeTimeout: 10_000 }, handler);
+    // A failed handshake (no or bad client certificate, plain http, a scanner): debug only.
+    https.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
+      ctx.logger.debug({ code: err.code, from: socket.remoteAddress }, 'TLS handshake failed');
+      socket.destroy();
+    });
+    server = https as unknown as Server;
+  } else {
+    server = createServer(options, handler);
+  }
   // A malformed request line or headers: answer 400 and close, never crash.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();

@@ -39,7 +39,13 @@ export interface SecuritySettings {
       perSender?: { perSecond: number; burst?: number };
     };
   };
-  egress?: { allowCidrs?: readonly string[]; denyCidrs?: readonly string[]; allowRedirects?: boolean };
+  egress?: {
+    allowCidrs?: readonly string[];
+    denyCidrs?: readonly string[];
+    allowRedirects?: boolean;
+    /** Read by the gateway (http/tls.ts egressCas), not by the egress guard. */
+    caFile?: string;
+  };
 }
 
 /** The guard's options; `{}` (open, default limits) when there is no `security` block. */

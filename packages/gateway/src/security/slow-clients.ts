@@ -7,6 +7,7 @@
  */
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 
 export interface SlowClientLimits {
   /** Time for the request line and headers to arrive. Default 10 000 ms. */
@@ -47,10 +48,13 @@ export function limitSlowClients(server: Server, limits: Partial<SlowClientLimit
       if (!socket.destroyed) arm(socket, headersTimeoutMs);
     });
   };
-  server.on('connection', onConnection);
+  // Over TLS, requests arrive on the TLS socket: the timers start once the handshake is done
+  // (the server's handshakeTimeout bounds the handshake itself).
+  const opened = server instanceof TlsServer ? 'secureConnection' : 'connection';
+  server.on(opened, onConnection);
   server.prependListener('request', onRequest);
   return () => {
-    server.off('connection', onConnection);
+    server.off(opened, onConnection);
     server.off('request', onRequest);
   };
 }
