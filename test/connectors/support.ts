@@ -28,9 +28,16 @@ export interface RunningGateway {
   url: string;
 }
 
-/** `meshgate start -f <file> --port 0`, resolved once it logged `meshgate started`. */
-export async function startGateway(file: string, port = '0'): Promise<RunningGateway> {
-  const proc = startMeshgate(['start', '-f', file, '--port', port], { MESHGATE_LOG_LEVEL: 'info' });
+/**
+ * `meshgate start -f <file> --port 0`, resolved once it logged `meshgate started`. `env` adds to
+ * (or overrides) the process environment, e.g. the variables secrets are read from.
+ */
+export async function startGateway(
+  file: string,
+  port = '0',
+  env: Record<string, string> = {},
+): Promise<RunningGateway> {
+  const proc = startMeshgate(['start', '-f', file, '--port', port], { MESHGATE_LOG_LEVEL: 'info', ...env });
   const m = await proc.waitFor(/"url":"(http:\/\/[^"]+)".*"msg":"meshgate started"/, 60_000);
   return { proc, url: m[1] as string };
 }

@@ -17,6 +17,26 @@ export const services = {
   natsUrl: () => required('NATS_URL', 'NATS'),
   pubsubEmulatorHost: () => required('PUBSUB_EMULATOR_HOST', 'the Pub/Sub emulator'),
   pubsubProjectId: () => process.env.PUBSUB_PROJECT_ID ?? 'meshgate-test',
+  /** Kafka's SASL listener and its test user (SCRAM-SHA-256, SCRAM-SHA-512, PLAIN). */
+  kafkaSasl: () => ({
+    brokers: required('KAFKA_SASL_BROKERS', "Kafka's SASL listener").split(','),
+    user: required('KAFKA_SASL_USER', 'the Kafka SASL user'),
+    password: required('KAFKA_SASL_PASSWORD', 'the Kafka SASL password'),
+  }),
+  /** A RabbitMQ user allowed only resources named `meshgate-limited.*`. */
+  rabbitmqLimited: () => ({
+    user: required('RABBITMQ_LIMITED_USER', 'the limited RabbitMQ user'),
+    password: required('RABBITMQ_LIMITED_PASSWORD', 'the limited RabbitMQ user'),
+  }),
+  /** NATS with credentials: users (password, NKey) at `url`, a token at `tokenUrl`. */
+  natsAuth: () => ({
+    url: required('NATS_AUTH_URL', 'NATS with users'),
+    tokenUrl: required('NATS_TOKEN_URL', 'NATS with a token'),
+    user: required('NATS_AUTH_USER', 'the NATS user'),
+    password: required('NATS_AUTH_PASSWORD', 'the NATS user'),
+    token: required('NATS_AUTH_TOKEN', 'the NATS token'),
+    nkeySeedFile: required('NATS_AUTH_NKEY_SEED_FILE', 'the NATS NKey user'),
+  }),
 };
 
 /** A name no other run or test uses: `<prefix>-<time>-<random>`. */
