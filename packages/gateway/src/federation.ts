@@ -21,6 +21,7 @@ import {
   type AddressableSender,
   type ChannelSubscription,
   type Delivery,
+  type DeliveryTracer,
   FederationNode,
   type Logger,
   type MeshEvent,
@@ -57,6 +58,8 @@ export class Federation {
       dispatcherFor?: (url: string) => Dispatcher;
       /** Peer requests must present a verified client certificate (the listener asks for one). */
       peerCertificates?: { verifyName: boolean };
+      /** A span per copy forwarded to a peer. */
+      tracer?: DeliveryTracer;
     },
   ) {
     this.model = model;
@@ -71,6 +74,7 @@ export class Federation {
         timeout: 'PT10S',
       }),
       peers: this.links(model),
+      ...(deps.tracer && { tracer: deps.tracer }),
     });
     this.announcer = new Announcer({
       table: this.node.table,

@@ -60,9 +60,11 @@ export interface GatewayOptions {
 export interface ConnectorRuntime {
   channelFactory(definition: BrokerDefinition): Promise<Channel>;
   sink(namespace: string, name: string): Addressable | undefined;
+  /** A Bridge's HTTP source served at `path`. */
+  bridgeAt?(path: string): Addressable | undefined;
   apply(
     config: LoadedConfig,
-    context: { selfUrl: string; sender: AddressableSender; logger: Logger },
+    context: { selfUrl: string; sender: AddressableSender; logger: Logger; tracer?: DeliveryTracer },
   ): Promise<void>;
   /** Reasons this gateway is not ready (a connection down, a source not consuming). */
   notReady(): string[];
@@ -161,7 +163,11 @@ export class Gateway {
     this.listenerTls = this.options.tls ? new ListenerTls(this.options.tls, this.options.logger) : undefined;
     this.server = createGatewayServer(
       {
-        lookup: { addressable: (ns, name) => this.addressable(ns, name) },
+        lookup: {
+          addressable: (ns, name) => this.addressable(ns, name),
+          addressableAt: (path) => this.options.connectors?.bridgeAt?.(path),
+        },
+        continueTraces: this.options.tracer !== undefined,
         router: () => this.router,
         registry: this.metrics.registry,
         logger: this.options.logger,
@@ -244,6 +250,7 @@ export class Gateway {
         selfUrl: this.url,
         sender: this.sender,
         logger: this.options.logger,
+        ...(this.options.tracer && { tracer: this.options.tracer }),
       });
     }
   }
@@ -265,6 +272,7 @@ export class Gateway {
       router: this.router,
       logger: this.options.logger,
       dispatcherFor: (url) => this.http.dispatcherFor(url),
+      ...(this.options.tracer && { tracer: this.options.tracer }),
       ...(tls && tls.clientAuth !== 'none' && { peerCertificates: { verifyName: tls.verifyPeerName } }),
     });
     await this.federation.apply(model.federation, filters);

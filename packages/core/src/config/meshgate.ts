@@ -200,13 +200,13 @@ export const gatewaySecuritySchema = z
           to: z
             .array(
               z.strictObject({
-                kind: z.enum(['Broker', 'Sink']).optional(),
+                kind: z.enum(['Broker', 'Sink', 'Bridge']).optional(),
                 namespace: namespaceSchema,
                 name: resourceNameSchema,
               }),
             )
             .optional()
-            .describe('The Brokers and Sinks this policy applies to (absent: all).'),
+            .describe('The Brokers, Sinks and Bridges (HTTP source) this policy applies to (absent: all).'),
           from: z
             .array(
               z.union([z.strictObject({ token: senderPattern }), z.strictObject({ sub: senderPattern })]),
@@ -527,6 +527,9 @@ export const peerSchema = envelope(
   }),
 );
 
+/** Paths the gateway serves itself; a Bridge's HTTP source may not take them. */
+const RESERVED_PATH = /^\/(api|ui|healthz|readyz|metrics|_meshgate)(\/|$)/;
+
 const bridgeSourceSchema = z
   .strictObject({
     kafka: z
@@ -566,7 +569,20 @@ const bridgeSourceSchema = z
       .optional(),
     http: z
       .strictObject({
-        path: z.string().startsWith('/').optional().describe('Ingress path (default /bridges/<ns>/<name>).'),
+        path: z
+          .string()
+          .regex(/^(\/[A-Za-z0-9._~-]+)+$/, {
+            error:
+              'must be an absolute path of plain segments (letters, digits, . _ ~ -), e.g. /bridges/orders',
+          })
+          .refine((p) => p.split('/').length !== 3, {
+            error: 'a path of two segments would shadow the /<namespace>/<name> ingress of Brokers and Sinks',
+          })
+          .refine((p) => !RESERVED_PATH.test(p), {
+            error: 'the gateway serves this path itself (/api, /ui, /healthz, /readyz, /metrics, /_meshgate)',
+          })
+          .optional()
+          .describe('Ingress path (default /bridges/<ns>/<name>).'),
       })
       .optional(),
   })

@@ -24,6 +24,8 @@ export interface ServerContext {
   kyma?: KymaTarget;
   /** Authentication, policies and rate limits for every ingress (brokers, sinks). */
   guard?: IngressGuard;
+  /** Tracing is on: events posted with a W3C `traceparent` header (and no extension) join that trace. */
+  continueTraces?: boolean;
   /** Extra routes (UI, live tail, ...), tried before the built-in ones for GET and the 404. */
   routes?: readonly ((
     req: IncomingMessage,
@@ -77,8 +79,19 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: ServerConte
       req.resume();
       return sendError(res, 400, 'EVENT_INVALID', `malformed percent-encoding in the path ${path}`);
     }
-    return handleIngress(req, res, namespace, name, ctx.lookup, ctx.logger, ctx.guard);
+    const target = ctx.lookup.addressable(namespace, name);
+    return handleIngress(
+      req,
+      res,
+      target,
+      `broker or sink ${namespace}/${name}`,
+      ctx.logger,
+      ctx.guard,
+      ctx.continueTraces,
+    );
   }
+  const bridge = ctx.lookup.addressableAt?.(path);
+  if (bridge) return handleIngress(req, res, bridge, bridge.key, ctx.logger, ctx.guard, ctx.continueTraces);
   if (parts.length === 4 && parts[2] === 'v1' && parts[3] === 'events' && parts[1]) {
     const application = safeDecode(parts[1]);
     if (application === undefined) {
@@ -98,6 +111,7 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: ServerConte
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     req.resume();
+    if (!isGetRoute(path)) return notFound(res, path);
     return sendError(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}`, {
       allow: 'GET',
     });
@@ -120,7 +134,21 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: ServerConte
     }
   }
   if (path.startsWith('/api/v1/')) return handleAdmin(path, res, ctx.router());
-  sendError(res, 404, 'NOT_FOUND', `nothing at ${path}: brokers and sinks are at /<namespace>/<name>`);
+  notFound(res, path);
+}
+
+/** The built-in read-only routes (405 for other methods; 404 elsewhere). */
+function isGetRoute(path: string): boolean {
+  return path === '/healthz' || path === '/readyz' || path === '/metrics' || path.startsWith('/api/v1/');
+}
+
+function notFound(res: ServerResponse, path: string): void {
+  sendError(
+    res,
+    404,
+    'NOT_FOUND',
+    `nothing at ${path}: brokers and sinks are at /<namespace>/<name>, bridges at their paths`,
+  );
 }
 
 /** decodeURIComponent that answers undefined instead of throwing on `%zz`. */

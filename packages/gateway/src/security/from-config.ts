@@ -23,7 +23,7 @@ export interface SecuritySettings {
   defaultMode?: DefaultMode;
   policies?: readonly {
     name: string;
-    to?: readonly { kind?: 'Broker' | 'Sink'; namespace: string; name: string }[];
+    to?: readonly { kind?: 'Broker' | 'Sink' | 'Bridge'; namespace: string; name: string }[];
     from: readonly ({ token: string } | { sub: string })[];
     filters?: readonly SubscriptionsApiFilter[];
   }[];
@@ -67,7 +67,7 @@ export function securityOptions(settings: SecuritySettings | undefined, logger?:
         to: p.to.map((t) => ({
           namespace: t.namespace,
           name: t.name,
-          ...(t.kind && { kind: t.kind === 'Broker' ? ('broker' as const) : ('sink' as const) }),
+          ...(t.kind && { kind: t.kind.toLowerCase() as 'broker' | 'sink' | 'bridge' }),
         })),
       }),
       ...(p.filters && { filters: p.filters }),
