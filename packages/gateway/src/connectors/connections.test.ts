@@ -35,6 +35,24 @@ describe('ConnectionPool', () => {
     );
   });
 
+  it('switches to amqps with tls, and refuses TLS settings the RabbitMQ components cannot take', () => {
+    const c = pool().forConnection(
+      'shop/c',
+      connection('  rabbitmq: { url: "amqp://h:5671/", username: u, password: p, tls: { enable: true } }'),
+    );
+    expect(clientOfType(c, 'rabbitmq', 'test').url).toBe('amqps://u:p@h:5671/');
+    expect(() =>
+      pool().forConnection(
+        'shop/c',
+        connection(
+          '  rabbitmq: { url: "amqp://h:5671/", tls: { caCert: CA-PEM, insecureSkipVerify: true } }',
+        ),
+      ),
+    ).toThrow(
+      /connection shop\/c: spec.rabbitmq.tls supports only enable yet .*remove caCert, insecureSkipVerify/,
+    );
+  });
+
   it('shares one client per Connection and makes a new one when its spec changes', () => {
     const p = pool();
     const a = connection('  nats: { servers: [nats://127.0.0.1:4222] }');

@@ -185,7 +185,25 @@ function rabbitmqUrl(key: string, r: NonNullable<ConnectionResource['spec']['rab
   if (r.password) url.password = encodeURIComponent(r.password.reveal());
   if (r.vhost !== undefined) url.pathname = `/${encodeURIComponent(r.vhost)}`;
   if (r.heartbeatSeconds !== undefined) url.searchParams.set('heartbeat', String(r.heartbeatSeconds));
-  if (r.tls?.enable && url.protocol === 'amqp:') url.protocol = 'amqps:';
+  if (r.tls?.enable) {
+    // The RabbitMQ components take a URL only (amqps:// verifies against Node's CAs, to which
+    // NODE_EXTRA_CA_CERTS adds); refusing beats connecting without the configured TLS settings.
+    const { caCert, cert, key: tlsKey, serverName, insecureSkipVerify } = r.tls;
+    const unsupported = Object.entries({ caCert, cert, key: tlsKey, serverName })
+      .filter(([, v]) => v !== undefined)
+      .map(([f]) => f);
+    if (insecureSkipVerify) unsupported.push('insecureSkipVerify');
+    if (unsupported.length > 0) {
+      throw new ConfigError(
+        `connection ${key}: spec.rabbitmq.tls supports only enable yet (a CA through NODE_EXTRA_CA_CERTS); remove ${unsupported.join(', ')}`,
+        unsupported.map((f) => ({
+          path: `spec.rabbitmq.tls.${f}`,
+          message: 'not supported for RabbitMQ yet',
+        })),
+      );
+    }
+    if (url.protocol === 'amqp:') url.protocol = 'amqps:';
+  }
   return url.toString();
 }
 
