@@ -16,8 +16,10 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
 import amqp from 'amqplib';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import { connect, headers as natsHeaders, type NatsConnection } from 'nats';
@@ -276,6 +278,7 @@ describe('RabbitMQ credentials (a limited user)', () => {
         forbiddenQueue,
         forbiddenExchange,
         httpUrl: http.url,
+        tls: 'false',
       }),
       '0',
       { MESHGATE_LOG_LEVEL: 'debug' },
@@ -340,6 +343,75 @@ describe('RabbitMQ credentials (a limited user)', () => {
     });
     expect(views['/api/v1/topology']).toContain('forbidden-in');
     expect(await gw.proc.stop('SIGTERM')).toBe(0);
+  }, 90_000);
+
+  it('amqps: tls.enable turns the URL into amqps, verified with the CA from NODE_EXTRA_CA_CERTS', async () => {
+    // RabbitMQ here has no TLS listener: a TLS front on a free port stands for one, piping to 5672.
+    const dir = mkdtempSync(join(tmpdir(), 'meshgate-amqps-'));
+    const certs = makeCertificates(dir);
+    let secured = 0;
+    const upstream = new URL(services.rabbitmqUrl());
+    const front = createTlsServer(
+      { cert: readFileSync(certs.serverCert), key: readFileSync(certs.serverKey) },
+      (socket) => {
+        secured += 1;
+        const broker = netConnect(Number(upstream.port || 5672), upstream.hostname);
+        socket.on('error', () => broker.destroy());
+        broker.on('error', () => socket.destroy());
+        socket.pipe(broker).pipe(socket);
+      },
+    );
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    const port = (front.address() as AddressInfo).port;
+    try {
+      const http = await startSubscriber();
+      const gw = await startGateway(
+        renderConfig('credentials-rabbitmq.yaml', {
+          url: `amqp://127.0.0.1:${port}/`,
+          allowedQueue,
+          allowedExchange,
+          forbiddenQueue,
+          forbiddenExchange,
+          httpUrl: http.url,
+          tls: 'true',
+        }),
+        '0',
+        { NODE_EXTRA_CA_CERTS: certs.ca },
+      );
+      const tally = new RequestTally(http);
+      channel.sendToQueue(allowedQueue, Buffer.from('{"q":"amqps"}'), {
+        contentType: 'application/json',
+        headers: {
+          'ce-specversion': '1.0',
+          'ce-id': 'r-tls-1',
+          'ce-type': 'com.example.credentials',
+          'ce-source': '/e2e',
+        },
+      });
+      await tally.until((t) => t.ids.has('r-tls-1'), 20_000, 'the event read over amqps');
+      expect(secured).toBeGreaterThan(0);
+      await expectNoSecrets(gw, [limited.password]);
+      expect(await gw.proc.stop('SIGTERM')).toBe(0);
+
+      // The certificate is checked: without the CA the same configuration does not connect.
+      const untrusting = await startGateway(
+        renderConfig('credentials-rabbitmq.yaml', {
+          url: `amqp://127.0.0.1:${port}/`,
+          allowedQueue,
+          allowedExchange,
+          forbiddenQueue,
+          forbiddenExchange,
+          httpUrl: http.url,
+          tls: 'true',
+        }),
+      );
+      expect(await nodeReason(untrusting, 'shop/allowed-in', /certificate/i)).toMatch(
+        /self.signed|issuer|verify/i,
+      );
+      expect(await untrusting.proc.stop('SIGTERM')).toBe(0);
+    } finally {
+      front.close();
+    }
   }, 90_000);
 });
 
