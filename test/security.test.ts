@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { ConfigError, type Logger, parseConfigText, SecretValue } from '@meshgate/core';
-import { Gateway, modelFromConfig } from '@meshgate/gateway';
+import { createConnectorRuntime, Gateway, modelFromConfig } from '@meshgate/gateway';
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -397,6 +397,80 @@ policies:
       expect([await send(), await send('Bearer ta-secret'), await send('Bearer nope')]).toEqual([
         401, 202, 401,
       ]);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it('guards the Kyma legacy ingress and Bridge HTTP sources like Brokers; a policy may name a Bridge', async () => {
+    const config = parseConfigText(
+      `apiVersion: meshgate.io/v1alpha1
+kind: Gateway
+metadata: {name: g}
+spec:
+  kyma: {broker: default, namespace: test}
+  security:
+    auth:
+      tokens:
+        - {name: hook, value: {valueFrom: {env: HOOK_TOKEN}}}
+        - {name: other, value: {valueFrom: {env: OTHER_TOKEN}}}
+    policies:
+      - {name: hook-to-bridge, to: [{kind: Bridge, namespace: test, name: in}], from: [{token: hook}]}
+      - {name: all-to-default, to: [{kind: Broker, namespace: test, name: default}], from: [{token: '*'}]}
+---
+apiVersion: meshgate.io/v1alpha1
+kind: Bridge
+metadata: {name: in, namespace: test}
+spec:
+  source: {http: {}}
+  sink: {ref: {apiVersion: eventing.knative.dev/v1, kind: Broker, name: default}}
+---
+${yaml}`,
+      'guarded.yaml',
+      { env: { HOOK_TOKEN: 'hook-secret', OTHER_TOKEN: 'other-secret' } },
+    );
+    const gw = new Gateway({
+      logger: recordingLogger([]),
+      guard: new SecurityGuard(securityOptions(config.gateway.security)),
+      connectors: createConnectorRuntime(),
+    });
+    await gw.listen('127.0.0.1', 0);
+    try {
+      await gw.apply(modelFromConfig(config, { selfUrl: gw.url }), config);
+      const kyma = (auth?: string) =>
+        fetch(`${gw.url}/commerce/v1/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(auth && { authorization: auth }) },
+          body: JSON.stringify({
+            'event-type': 'order.created',
+            'event-type-version': 'v1',
+            'event-time': '2026-01-02T03:04:05Z',
+            data: {},
+          }),
+        }).then((r) => r.status);
+      const bridge = (auth?: string) =>
+        fetch(`${gw.url}/bridges/test/in`, {
+          method: 'POST',
+          headers: {
+            'ce-specversion': '1.0',
+            'ce-id': crypto.randomUUID(),
+            'ce-source': '/c',
+            'ce-type': 't',
+            ...(auth && { authorization: auth }),
+          },
+          body: '',
+        }).then((r) => r.status);
+      // Kyma goes through the guard: no policy names it, so it stays open (default allow-all),
+      // but a bad token is refused as anywhere.
+      expect([await kyma(), await kyma('Bearer nope'), await kyma('Bearer other-secret')]).toEqual([
+        200, 401, 200,
+      ]);
+      // The Bridge: only the sender its policy names.
+      expect([
+        await bridge(),
+        await bridge('Bearer other-secret'),
+        await bridge('Bearer hook-secret'),
+      ]).toEqual([401, 403, 202]);
     } finally {
       await gw.stop();
     }
