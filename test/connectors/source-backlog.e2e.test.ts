@@ -1,10 +1,11 @@
 /**
  * Source backlog on /metrics (`meshgate_source_backlog`) with real brokers: while the sink fails,
- * the events wait in the RabbitMQ queue and the Kafka topic and the gauge shows them; once the sink
+ * the events wait in the RabbitMQ queue, the Kafka topic and the JetStream stream and the gauge shows them; once the sink
  * answers, they are delivered and the gauge goes back to 0.
  */
 import amqp from 'amqplib';
 import { Kafka, logLevel } from 'kafkajs';
+import { connect as natsConnect, headers as natsHeaders } from 'nats';
 import { describe, expect, it } from 'vitest';
 import { startSubscriber } from '../support/processes.js';
 import { services, uniqueName } from '../support/services.js';
@@ -19,7 +20,7 @@ async function backlogOf(url: string, source: string): Promise<number | undefine
 }
 
 describe('source backlog', () => {
-  it('shows events waiting in RabbitMQ and Kafka while the sink fails, 0 once delivered', async () => {
+  it('shows events waiting in RabbitMQ, Kafka and JetStream while the sink fails, 0 once delivered', async () => {
     const connection = await amqp.connect(services.rabbitmqUrl());
     const channel = await connection.createChannel();
     const queue = uniqueName('e2e-backlog');
@@ -34,6 +35,10 @@ describe('source backlog', () => {
     await Promise.all([admin.connect(), producer.connect()]);
     const topic = uniqueName('e2e-backlog');
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    const nc = await natsConnect({ servers: services.natsUrl() });
+    const jsm = await nc.jetstreamManager();
+    const stream = uniqueName('e2e_backlog').replace(/[^A-Za-z0-9_-]/g, '_');
+    await jsm.streams.add({ name: stream, subjects: [`${stream}.>`] });
 
     // The sink answers 503 for its first 20 s.
     const sink = await startSubscriber(['--fail-ms', '20000']);
@@ -44,6 +49,8 @@ describe('source backlog', () => {
         bootstrap: services.kafkaBrokers().join(','),
         topic,
         group: uniqueName('e2e-backlog'),
+        natsUrl: services.natsUrl(),
+        stream,
         sinkUrl: sink.url,
       }),
     );
@@ -66,16 +73,26 @@ describe('source backlog', () => {
         headers: { ce_specversion: '1.0', ce_id: `k-${i}`, ce_type: 't', ce_source: '/e2e' },
       })),
     });
+    const js = nc.jetstream();
+    for (let i = 0; i < N; i++) {
+      const h = natsHeaders();
+      for (const [k, v] of Object.entries(headers(`n-${i}`))) h.set(k, v);
+      await js.publish(`${stream}.in`, new TextEncoder().encode('{}'), { headers: h });
+    }
     const rabbit = 'RabbitmqSource shop/queue-in';
+    const natsSource = 'NatsSource shop/stream-in';
     const kafkaSource = 'KafkaSource shop/topic-in';
     await expect.poll(() => backlogOf(gw.url, rabbit), { timeout: 15_000, interval: 500 }).toBe(N);
     await expect.poll(() => backlogOf(gw.url, kafkaSource), { timeout: 15_000, interval: 500 }).toBe(N);
+    await expect.poll(() => backlogOf(gw.url, natsSource), { timeout: 15_000, interval: 500 }).toBe(N);
 
     const tally = new RequestTally(sink);
-    await tally.until((t) => t.ids.size === 2 * N, 60_000, 'every event delivered once the sink answers');
+    await tally.until((t) => t.ids.size === 3 * N, 60_000, 'every event delivered once the sink answers');
     await expect.poll(() => backlogOf(gw.url, rabbit), { timeout: 15_000, interval: 500 }).toBe(0);
     await expect.poll(() => backlogOf(gw.url, kafkaSource), { timeout: 15_000, interval: 500 }).toBe(0);
+    await expect.poll(() => backlogOf(gw.url, natsSource), { timeout: 15_000, interval: 500 }).toBe(0);
     expect(await gw.proc.stop('SIGTERM')).toBe(0);
-    await Promise.all([admin.disconnect(), producer.disconnect(), connection.close()]);
+    await jsm.streams.delete(stream);
+    await Promise.all([admin.disconnect(), producer.disconnect(), connection.close(), nc.close()]);
   }, 120_000);
 });

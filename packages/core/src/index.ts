@@ -2,6 +2,7 @@
 export * from './errors.js';
 export * from './logger.js';
 export * from './contracts.js';
+export * from './backlog-reader.js';
 export * from './event/index.js';
 export * from './cesql/index.js';
 export * from './filter/index.js';

@@ -6,6 +6,7 @@
  * source and id, so a retried publish within the stream's duplicate window is stored once).
  */
 import {
+  BacklogReader,
   type Channel,
   type ChannelSubscription,
   type ComponentStatus,
@@ -104,20 +105,15 @@ export class NatsChannel implements Channel {
     });
     await consumer.start(handler);
     this.subscriptions.add(consumer);
-    let backlog: number | undefined;
-    const refresh = setInterval(() => {
-      void consumer.pending().then((n) => {
-        backlog = n;
-      });
-    }, 5000);
-    refresh.unref();
+    const backlog = new BacklogReader(() => consumer.pending());
+    backlog.start();
     return {
       close: async () => {
-        clearInterval(refresh);
+        backlog.stop();
         this.subscriptions.delete(consumer);
         await consumer.stop();
       },
-      backlog: () => backlog,
+      backlog: () => backlog.value,
     };
   }
 

@@ -3,7 +3,7 @@
  * (at most once). See jetstream-consumer.ts for the JetStream delivery semantics.
  */
 import type { ComponentStatus, DeliveryHandler, Source } from '@meshgate/core';
-import { ConfigError } from '@meshgate/core';
+import { BacklogReader, ConfigError } from '@meshgate/core';
 import type { NatsServers } from './connection.js';
 import { JetStreamConsumer, jetStreamName } from './jetstream-consumer.js';
 
@@ -33,6 +33,7 @@ export interface NatsJetStreamSourceOptions {
 export class NatsSource implements Source {
   readonly name: string;
   private readonly consumer: JetStreamConsumer;
+  private readonly backlogReader = new BacklogReader(() => this.consumer.pending());
 
   constructor(options: NatsJetStreamSourceOptions) {
     if (options.stream === '') {
@@ -67,15 +68,22 @@ export class NatsSource implements Source {
     });
   }
 
-  start(handler: DeliveryHandler): Promise<void> {
-    return this.consumer.start(handler);
+  async start(handler: DeliveryHandler): Promise<void> {
+    await this.consumer.start(handler);
+    this.backlogReader.start();
   }
 
   stop(): Promise<void> {
+    this.backlogReader.stop();
     return this.consumer.stop();
   }
 
   status(): ComponentStatus {
     return this.consumer.status();
+  }
+
+  /** The durable consumer's pending plus un-acked messages, as of the last reading (every 5 s). */
+  backlog(): number | undefined {
+    return this.backlogReader.value;
   }
 }

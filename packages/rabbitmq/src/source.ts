@@ -4,7 +4,7 @@
  * dead-lettered by the Trigger), and requeued on nack. See consumer.ts for the details.
  */
 import type { ComponentStatus, DeliveryHandler, Source } from '@meshgate/core';
-import { ConfigError } from '@meshgate/core';
+import { BacklogReader, ConfigError } from '@meshgate/core';
 import type { ReconnectOptions } from './connection.js';
 import { type DeadLetterTarget, QueueConsumer } from './consumer.js';
 
@@ -27,14 +27,10 @@ export interface RabbitmqSourceOptions {
   reconnect?: ReconnectOptions;
 }
 
-/** How often a source reads its queue's depth. */
-const BACKLOG_REFRESH_MS = 5_000;
-
 export class RabbitmqSource implements Source {
   readonly name: string;
   private readonly consumer: QueueConsumer;
-  private refresh: NodeJS.Timeout | undefined;
-  private lastBacklog: number | undefined;
+  private readonly backlogReader = new BacklogReader(() => this.consumer.backlog());
 
   constructor(options: RabbitmqSourceOptions) {
     const maxInFlight = options.maxInFlight ?? 100;
@@ -63,29 +59,17 @@ export class RabbitmqSource implements Source {
 
   async start(handler: DeliveryHandler): Promise<void> {
     await this.consumer.start(handler);
-    // The queue depth is read every few seconds, not per scrape: metrics never wait on the broker.
-    this.refresh = setInterval(() => {
-      this.consumer.backlog().then(
-        (n) => {
-          this.lastBacklog = n;
-        },
-        () => {
-          this.lastBacklog = undefined;
-        },
-      );
-    }, BACKLOG_REFRESH_MS);
-    this.refresh.unref();
+    this.backlogReader.start();
   }
 
   stop(): Promise<void> {
-    clearInterval(this.refresh);
-    this.lastBacklog = undefined;
+    this.backlogReader.stop();
     return this.consumer.stop();
   }
 
-  /** Messages in the queue plus those in flight here, as of the last refresh (every 5 s). */
+  /** Messages in the queue plus those in flight here, as of the last reading (every 5 s). */
   backlog(): number | undefined {
-    return this.lastBacklog;
+    return this.backlogReader.value;
   }
 
   status(): ComponentStatus {
