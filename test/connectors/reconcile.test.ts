@@ -114,8 +114,9 @@ describe('connector runtime reconcile', () => {
     try {
       await runtime.apply(config({ s1: subject }, 'out.one'), ctx);
       const sink = runtime.sink('shop', 'out');
-      // The sink changes subject, but a new source sits on a Connection with NATS auth, which
-      // the NATS connector cannot pass on: refused when built, so the sink must not change either.
+      // The sink changes subject, but a new source sits on a RabbitMQ Connection with TLS
+      // settings the RabbitMQ components cannot take: refused when built, so the sink must not
+      // change either.
       const bad = parseConfigText(`apiVersion: meshgate.io/v1alpha1
 kind: Connection
 metadata: { name: nats, namespace: shop }
@@ -123,8 +124,8 @@ spec: { nats: { servers: ["${services.natsUrl()}"] } }
 ---
 apiVersion: meshgate.io/v1alpha1
 kind: Connection
-metadata: { name: natsauth, namespace: shop }
-spec: { nats: { servers: ["${services.natsUrl()}"], auth: { token: secret } } }
+metadata: { name: rabbittls, namespace: shop }
+spec: { rabbitmq: { url: "amqp://127.0.0.1:1/", tls: { caCert: CA-PEM } } }
 ---
 apiVersion: meshgate.io/v1alpha1
 kind: NatsSink
@@ -132,13 +133,13 @@ metadata: { name: out, namespace: shop }
 spec: { connection: nats, subject: out.changed, jetstream: false }
 ---
 apiVersion: meshgate.io/v1alpha1
-kind: NatsSource
+kind: RabbitmqSource
 metadata: { name: s2, namespace: shop }
 spec:
-  connection: natsauth
-  subject: ${subject}.more
+  connection: rabbittls
+  rabbitmqResourcesConfig: { queueName: ${subject}, predeclared: true }
   sink: { uri: "http://127.0.0.1:9/sink" }`);
-      await expect(runtime.apply(bad, ctx)).rejects.toThrow(/NATS auth and tls are not supported/);
+      await expect(runtime.apply(bad, ctx)).rejects.toThrow(/spec.rabbitmq.tls supports only enable/);
       // Neither the sink replaced nor s1 (absent from the new configuration) stopped.
       expect(runtime.sink('shop', 'out')).toBe(sink);
       expect(runtime.list().sources.map((s) => s.key)).toEqual(['NatsSource shop/s1']);
