@@ -8,8 +8,9 @@
  *   a file), both consuming and producing; a Connection with a wrong password is refused with an
  *   error naming it, while the process and everything else keep running.
  * - RabbitMQ with a user limited to `meshgate-limited.*`: works on its own queue and exchange, and
- *   is refused, clearly, on others.
- * - NATS with a token, a user/password and an NKey seed (a wrong password is refused, named).
+ *   is refused, clearly, on others; also over amqps (a TLS front, the CA from NODE_EXTRA_CA_CERTS).
+ * - NATS with a token, a user/password and an NKey seed (a wrong password is refused, named), and
+ *   mutual TLS with a user on a nats-server the test starts itself.
  *
  * After each, the gateway's whole log and its admin API, /ui and /metrics are searched for every
  * secret used: none may appear.
