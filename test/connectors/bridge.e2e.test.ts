@@ -129,8 +129,9 @@ describe('Bridge', () => {
     expect((await post('/hooks/in/orders', 'h-1', 'order.created')).status).toBe(202);
     expect((await post('/hooks/in/orders', 'h-2', 'page.viewed')).status).toBe(202); // filtered out
     const got = await channel.get(queue, { noAck: true });
-    expect(got && got.properties.headers?.['ce-id']).toBe('h-1');
-    expect(got && got.content.toString()).toBe('{"id":"h-1"}');
+    if (got === false) throw new Error(`nothing in ${queue}`);
+    expect(got.properties.headers?.['ce-id']).toBe('h-1');
+    expect(got.content.toString()).toBe('{"id":"h-1"}');
     expect(await channel.get(queue, { noAck: true })).toBe(false);
 
     // To the failing sink at the default path: 503 with Retry-After, then 202 when sent again.
