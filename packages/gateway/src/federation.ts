@@ -18,6 +18,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import {
   Announcer,
+  BatchingSender,
   type AddressableSender,
   type ChannelSubscription,
   type Delivery,
@@ -65,7 +66,8 @@ export class Federation {
     this.model = model;
     this.node = new FederationNode({
       gatewayId: model.id,
-      sender: deps.sender,
+      // Under load, what waits for a peer goes in batches (a few requests in flight per link).
+      sender: new BatchingSender(deps.sender),
       // A few quick retries per attempt; after that the event is nacked and waits in the channel.
       policy: resolveDeliveryPolicy({
         retry: 3,

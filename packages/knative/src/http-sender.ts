@@ -11,12 +11,19 @@ import {
   type AddressableSender,
   InvalidEventError,
   MeshgateError,
+  type SendBatchRequest,
   type SendRequest,
   type SendResponse,
 } from '@meshgate/core';
 import { Agent, type buildConnector, type Dispatcher, interceptors } from 'undici';
 import { EgressGuard, type EgressOptions } from './egress-guard.js';
-import { decodeHttpRequest, encodeHttp, isHttpCloudEvent } from './http-binding.js';
+import {
+  decodeHttpRequest,
+  encodeHttp,
+  encodeHttpBatch,
+  type HttpMessage,
+  isHttpCloudEvent,
+} from './http-binding.js';
 
 export interface HttpAddressableSenderOptions {
   /** Most connections per origin (keep-alive pool size). Default 128. */
@@ -125,14 +132,26 @@ export class HttpAddressableSender implements AddressableSender {
    * (`DELIVERY_FAILED`) when no answer came: timeout, refused or reset connection, abort.
    */
   async send(request: SendRequest): Promise<SendResponse> {
+    return this.post(request, encodeHttp(request.event, request.mode ?? 'binary'), true);
+  }
+
+  /** Several events in one request (batched mode, for a peer gateway); the answer is for all. */
+  async sendBatch(request: SendBatchRequest): Promise<SendResponse> {
+    return this.post(request, encodeHttpBatch(request.events), false);
+  }
+
+  private async post(
+    request: Omit<SendRequest, 'event' | 'mode'>,
+    message: HttpMessage,
+    replies: boolean,
+  ): Promise<SendResponse> {
     const { url } = request;
     const target = this.target(url);
-    const message = encodeHttp(request.event, request.mode ?? 'binary');
     const headers: Record<string, string> = {
       ...request.headers,
       ...message.headers,
       'user-agent': this.userAgent,
-      prefer: 'reply',
+      ...(replies && { prefer: 'reply' }),
     };
 
     const controller = new AbortController();
@@ -163,7 +182,7 @@ export class HttpAddressableSender implements AddressableSender {
       const response: SendResponse = { status, headers: responseHeaders };
       if (read.size > 0) response.body = read.bytes.subarray(0, ERROR_BODY_BYTES);
       // Data plane: a 202 is never a reply; other 2xx may carry one.
-      if (success && status !== 202) this.readReply(response, res.headers, read);
+      if (replies && success && status !== 202) this.readReply(response, res.headers, read);
       return response;
     } catch (err) {
       throw sendError(url, err, controller.signal);

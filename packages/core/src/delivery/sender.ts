@@ -40,4 +40,13 @@ export interface SendResponse {
  */
 export interface AddressableSender {
   send(request: SendRequest): Promise<SendResponse>;
+  /**
+   * Sends several events in one request (CloudEvents batched mode), where the transport has one.
+   * The answer is for all of them; a batch never carries a reply.
+   */
+  sendBatch?(request: SendBatchRequest): Promise<SendResponse>;
+}
+
+export interface SendBatchRequest extends Omit<SendRequest, 'event' | 'mode'> {
+  events: readonly MeshEvent[];
 }

@@ -5,4 +5,5 @@ export * from './announcement.js';
 export * from './interest-table.js';
 export * from './announcer.js';
 export * from './forwarder.js';
+export * from './batching-sender.js';
 export * from './node.js';
