@@ -156,11 +156,12 @@ describe('Kafka credentials (SASL/SCRAM listener)', () => {
     await Promise.all([admin.disconnect(), producer.disconnect()]);
   });
 
-  it('a KafkaSource (net.sasl SCRAM-SHA-512) and a SCRAM-SHA-256 Connection consume and produce; a wrong password is refused and named, the rest keeps running; no secret shows', async () => {
+  it('a KafkaSource (net.sasl SCRAM-SHA-512), a KafkaSink (auth.secret.ref) and a SCRAM-SHA-256 Connection consume and produce; a wrong password is refused and named, the rest keeps running; no secret shows', async () => {
     const sourceTopic = uniqueName('e2e-cred-source');
     const brokerTopic = uniqueName('e2e-cred-broker');
     const wrongTopic = uniqueName('e2e-cred-wrong');
-    topics.push(sourceTopic, brokerTopic);
+    const sinkTopic = uniqueName('e2e-cred-sink');
+    topics.push(sourceTopic, brokerTopic, sinkTopic);
     await admin.createTopics({ topics: [{ topic: sourceTopic, numPartitions: 1 }], waitForLeaders: true });
     const passwordFile = join(mkdtempSync(join(tmpdir(), 'meshgate-secret-')), 'kafka-password');
     writeFileSync(passwordFile, `${sasl.password}\n`, { mode: 0o600 });
@@ -172,6 +173,7 @@ describe('Kafka credentials (SASL/SCRAM listener)', () => {
       group: uniqueName('e2e-cred-group'),
       brokerTopic,
       wrongTopic,
+      sinkTopic,
       passwordFile,
       httpUrl: http.url,
     });
@@ -181,6 +183,9 @@ describe('Kafka credentials (SASL/SCRAM listener)', () => {
       // secretKeyRef {name: kafka-sasl, key: saslType}; user and password come from the
       // KAFKA_SASL_USER / KAFKA_SASL_PASSWORD the services script exports.
       KAFKA_SASL_SASLTYPE: 'SCRAM-SHA-512',
+      // The KafkaSink's auth secret: Knative's keys protocol and sasl.mechanism.
+      KAFKA_SASL_PROTOCOL: 'SASL_PLAINTEXT',
+      KAFKA_SASL_SASL_MECHANISM: 'SCRAM-SHA-512',
       KAFKA_WRONG_PASSWORD: wrongPassword,
     });
     const tally = new RequestTally(http);
@@ -210,6 +215,17 @@ describe('Kafka credentials (SASL/SCRAM listener)', () => {
     const offsets = await admin.fetchTopicOffsets(brokerTopic);
     expect(offsets.reduce((n, p) => n + Number(p.high), 0)).toBe(1);
     await tally.until((t) => t.ids.has('k-brk-1'), 30_000, 'the Broker event at the Trigger subscriber');
+
+    // KafkaSink with auth.secret.ref over SCRAM-SHA-512: the 202 means the record is in its topic.
+    const sunk = await postEvent(
+      `${gw.url}/shop/scram-out`,
+      'k-sink-1',
+      'com.example.credentials',
+      '{"n":9}',
+    );
+    expect(sunk.status).toBe(202);
+    const sinkOffsets = await admin.fetchTopicOffsets(sinkTopic);
+    expect(sinkOffsets.reduce((n, p) => n + Number(p.high), 0)).toBe(1);
 
     // The wrong password: refused by Kafka, and every report names the Connection.
     const refused =

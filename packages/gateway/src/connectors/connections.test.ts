@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { type ConnectionResource, parseConfigText, silentLogger } from '@meshgate/core';
 import { natsConnectOptions } from '@meshgate/nats';
 import { describe, expect, it } from 'vitest';
-import { ConnectionPool, clientOfType, fingerprint } from './connections.js';
+import { ConnectionPool, clientOfType, fingerprint, kafkaSinkNet } from './connections.js';
 
 function connection(spec: string): ConnectionResource {
   const config = parseConfigText(`apiVersion: meshgate.io/v1alpha1
@@ -137,5 +137,49 @@ describe('fingerprint', () => {
 
   it('ignores the order of keys', () => {
     expect(fingerprint({ a: 1, b: { c: 2, d: 3 } })).toBe(fingerprint({ b: { d: 3, c: 2 }, a: 1 }));
+  });
+});
+
+describe('kafkaSinkNet', () => {
+  const sink = (env: Record<string, string>) => {
+    const config = parseConfigText(
+      `apiVersion: eventing.knative.dev/v1alpha1
+kind: KafkaSink
+metadata: {name: out}
+spec:
+  topic: t
+  bootstrapServers: [k:9094]
+  auth: {secret: {ref: {name: kafka-auth}}}
+`,
+      'sink.yaml',
+      { env },
+    );
+    return config.kafkaSinks[0]?.credentials;
+  };
+
+  it("maps Knative's secret keys: SASL_SSL gives sasl and tls, PLAINTEXT neither", () => {
+    const net = kafkaSinkNet(
+      sink({
+        KAFKA_AUTH_PROTOCOL: 'SASL_SSL',
+        KAFKA_AUTH_SASL_MECHANISM: 'SCRAM-SHA-256',
+        KAFKA_AUTH_USER: 'u',
+        KAFKA_AUTH_PASSWORD: 'p',
+        KAFKA_AUTH_CA_CRT: 'PEM',
+      }),
+      'KafkaSink default/out',
+    );
+    expect(net?.sasl?.enable).toBe(true);
+    expect(net?.sasl?.type?.reveal()).toBe('SCRAM-SHA-256');
+    expect(net?.sasl?.password?.reveal()).toBe('p');
+    expect(net?.tls?.enable).toBe(true);
+    expect(net?.tls?.caCert?.reveal()).toBe('PEM');
+    expect(kafkaSinkNet(sink({}), 'x')).toEqual({});
+    expect(kafkaSinkNet(undefined, 'x')).toBeUndefined();
+  });
+
+  it('refuses an unknown protocol, naming the sink', () => {
+    expect(() => kafkaSinkNet(sink({ KAFKA_AUTH_PROTOCOL: 'KERBEROS' }), 'KafkaSink default/out')).toThrow(
+      /KafkaSink default\/out: unsupported protocol KERBEROS/,
+    );
   });
 });

@@ -8,6 +8,7 @@ import {
   ConfigError,
   type ConnectionResource,
   type KafkaNet,
+  type KafkaSinkCredentials,
   type Logger,
   SecretValue,
   type TlsSettings,
@@ -216,6 +217,45 @@ function tlsOptions(tls: TlsSettings): boolean | ConnectionOptions {
     ...(tls.serverName && { servername: tls.serverName }),
     rejectUnauthorized: !tls.insecureSkipVerify,
   };
+}
+
+/**
+ * A KafkaSink's `auth.secret.ref` (Knative's secret keys: `protocol`, `sasl.mechanism`, `user`,
+ * `password`, `ca.crt`, `user.crt`, `user.key`) as the `net` block a KafkaSource would have.
+ * `protocol` is PLAINTEXT (default), SASL_PLAINTEXT, SSL or SASL_SSL.
+ */
+export function kafkaSinkNet(
+  credentials: KafkaSinkCredentials | undefined,
+  what: string,
+): KafkaNet | undefined {
+  if (credentials === undefined) return undefined;
+  const protocol = (credentials.protocol?.reveal() || 'PLAINTEXT').toUpperCase();
+  if (!['PLAINTEXT', 'SASL_PLAINTEXT', 'SSL', 'SASL_SSL'].includes(protocol)) {
+    throw new ConfigError(`${what}: unsupported protocol ${protocol} in its auth secret`, [
+      {
+        path: 'spec.auth.secret.ref',
+        message: 'protocol must be PLAINTEXT, SASL_PLAINTEXT, SSL or SASL_SSL',
+      },
+    ]);
+  }
+  const net: KafkaNet = {};
+  if (protocol.startsWith('SASL_')) {
+    net.sasl = {
+      enable: true,
+      user: credentials.user,
+      password: credentials.password,
+      type: credentials.saslMechanism,
+    };
+  }
+  if (protocol.endsWith('SSL')) {
+    net.tls = {
+      enable: true,
+      cert: credentials.userCert,
+      key: credentials.userKey,
+      caCert: credentials.caCert,
+    };
+  }
+  return net;
 }
 
 /** Knative's `net` block of a KafkaSource as kafkajs options. */

@@ -31,7 +31,7 @@ import {
 import type { ConnectorRuntime } from '../gateway.js';
 import type { Addressable } from '../http/addressables.js';
 import { createChannel } from './channels.js';
-import { type ConnectionClient, ConnectionPool, fingerprint } from './connections.js';
+import { type ConnectionClient, ConnectionPool, fingerprint, kafkaSinkNet } from './connections.js';
 import { HttpBridgeSource } from './http-bridge-source.js';
 import { createSink, SinkAddressable } from './sinks.js';
 import { type SourceInfo, SourceRuntime } from './source-runtime.js';
@@ -350,12 +350,11 @@ class Runtime implements GatewayConnectorRuntime {
 
   private clients() {
     return {
-      kafkaFor: (r: KafkaSourceResource | KafkaSinkResource) =>
-        this.pool.forKafkaServers(
-          r.spec.bootstrapServers,
-          r.kind === 'KafkaSource' ? r.spec.net : undefined,
-          `${r.kind} ${r.metadata.namespace}/${r.metadata.name}`,
-        ),
+      kafkaFor: (r: KafkaSourceResource | KafkaSinkResource) => {
+        const what = `${r.kind} ${r.metadata.namespace}/${r.metadata.name}`;
+        const net = r.kind === 'KafkaSource' ? r.spec.net : kafkaSinkNet(r.credentials, what);
+        return this.pool.forKafkaServers(r.spec.bootstrapServers, net, what);
+      },
       connection: (ns: string, name: string, what: string) => this.client(ns, name, what),
     };
   }
