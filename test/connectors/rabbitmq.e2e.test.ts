@@ -75,4 +75,35 @@ describe('RabbitMQ end to end', () => {
     await channel.deleteQueue(inQueue);
     await channel.deleteQueue(outQueue);
   });
+
+  it('predeclared: false declares the queue, a topic exchange and the binding, then consumes', async () => {
+    const queue = uniqueName('e2e-declared');
+    const exchange = uniqueName('e2e-declared-x');
+    const sink = await startSubscriber();
+    const gw = await startGateway(
+      renderConfig('rabbitmq-declare.yaml', {
+        url: services.rabbitmqUrl(),
+        queue,
+        exchange,
+        sinkUrl: sink.url,
+      }),
+    );
+    // Declared by the gateway, durable, bound with the routing key.
+    expect((await channel.checkQueue(queue)).queue).toBe(queue);
+    const headers = (id: string) => ({
+      'ce-specversion': '1.0',
+      'ce-id': id,
+      'ce-type': 't',
+      'ce-source': '/e2e',
+    });
+    channel.publish(exchange, 'orders.created', Buffer.from('{}'), { headers: headers('d-1') });
+    channel.publish(exchange, 'payments.done', Buffer.from('{}'), { headers: headers('d-2') }); // not bound
+    const tally = new RequestTally(sink);
+    await tally.until((t) => t.ids.has('d-1'), 20_000, 'the event routed through the declared binding');
+    await sleep(500);
+    expect([...tally.update().ids.keys()]).toEqual(['d-1']);
+    expect(await gw.proc.stop('SIGTERM')).toBe(0);
+    await channel.deleteQueue(queue);
+    await channel.deleteExchange(exchange);
+  });
 });

@@ -5,6 +5,7 @@
  */
 import type { ComponentStatus, DeliveryHandler, Source } from '@meshgate/core';
 import { BacklogReader, ConfigError } from '@meshgate/core';
+import type { ConfirmChannel } from 'amqplib';
 import type { ReconnectOptions } from './connection.js';
 import { type DeadLetterTarget, QueueConsumer } from './consumer.js';
 
@@ -14,8 +15,13 @@ export interface RabbitmqSourceOptions {
   /** Knative-style namespace, for the `source` attribute of wrapped messages; default `default`. */
   namespace?: string;
   url: string;
-  /** The queue to consume; it must exist (the source does not declare it). */
+  /** The queue to consume; it must exist unless `declare` is given. */
   queue: string;
+  /**
+   * Declare the queue (durable) on every (re)connect, and bind it to `exchange` (a durable topic
+   * exchange, declared when missing) with `routingKey` (default `#`). Absent: predeclared.
+   */
+  declare?: { exchange?: string; routingKey?: string };
   /** Un-acked messages at once (the AMQP prefetch count); default 100. */
   maxInFlight?: number;
   /** Hand out one message at a time, in queue order; default false. */
@@ -54,6 +60,7 @@ export class RabbitmqSource implements Source {
       wrap: { sourceName: options.name, namespace: options.namespace },
       stopGraceMs: options.stopGraceMs,
       reconnect: options.reconnect,
+      ...(options.declare !== undefined && { declare: declareQueue(options.queue, options.declare) }),
     });
   }
 
@@ -75,4 +82,17 @@ export class RabbitmqSource implements Source {
   status(): ComponentStatus {
     return this.consumer.status();
   }
+}
+
+/** Knative's `predeclared: false`: the queue, and its exchange and binding when one is named. */
+function declareQueue(
+  queue: string,
+  spec: NonNullable<RabbitmqSourceOptions['declare']>,
+): (channel: ConfirmChannel) => Promise<void> {
+  return async (channel) => {
+    await channel.assertQueue(queue, { durable: true });
+    if (spec.exchange === undefined) return;
+    await channel.assertExchange(spec.exchange, 'topic', { durable: true });
+    await channel.bindQueue(queue, spec.exchange, spec.routingKey ?? '#');
+  };
 }

@@ -56,12 +56,6 @@ export function createSource(
         u.pathname = `/${encodeURIComponent(r.vhost)}`;
         url = u.toString();
       }
-      if (!r.predeclared) {
-        logger.warn(
-          { source: what, queue: r.queueName },
-          'RabbitmqSource: declaring queues is not supported yet; the queue must exist (set predeclared: true)',
-        );
-      }
       return new RabbitmqSource({
         name,
         namespace,
@@ -71,6 +65,12 @@ export function createSource(
         // eventing-rabbitmq: parallelism 1 keeps the queue's order.
         ordered: r.parallelism === 1,
         ...(r.deadLetterExchange !== undefined && { deadLetter: { exchange: r.deadLetterExchange } }),
+        ...(!r.predeclared && {
+          declare: {
+            ...(r.exchangeName !== undefined && { exchange: r.exchangeName }),
+            ...(r.routingKey !== undefined && { routingKey: r.routingKey }),
+          },
+        }),
       });
     }
     case 'NatsSource': {
@@ -146,12 +146,6 @@ export function createBridgeSource(
   }
   if (src.rabbitmq) {
     const c = connectionOf(clients.connection(namespace, src.rabbitmq.connection, what), 'rabbitmq', what);
-    if (!src.rabbitmq.predeclared) {
-      logger.warn(
-        { source: what, queue: src.rabbitmq.queueName },
-        'Bridge: declaring queues is not supported yet; the queue must exist',
-      );
-    }
     return new RabbitmqSource({
       name,
       namespace,
@@ -159,6 +153,9 @@ export function createBridgeSource(
       queue: src.rabbitmq.queueName,
       maxInFlight: src.rabbitmq.parallelism,
       ordered: src.rabbitmq.parallelism === 1,
+      ...(!src.rabbitmq.predeclared && {
+        declare: { ...(src.rabbitmq.exchangeName !== undefined && { exchange: src.rabbitmq.exchangeName }) },
+      }),
     });
   }
   if (src.nats) {
