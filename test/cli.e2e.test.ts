@@ -90,6 +90,28 @@ spec:
     await gateway.stop();
   });
 
+  it('start exits 1 with the reason when the first configuration cannot be applied', async () => {
+    // Loads (the secret is read at apply time), but the KafkaSink's protocol is unknown.
+    const file = tempFile(
+      'unusable.yaml',
+      `apiVersion: eventing.knative.dev/v1alpha1
+kind: KafkaSink
+metadata: { name: out, namespace: shop }
+spec:
+  topic: t
+  bootstrapServers: [127.0.0.1:9092]
+  auth: { secret: { ref: { name: kafka-auth } } }
+`,
+    );
+    const proc = startMeshgate(['start', '-f', file, '--port', '0', '--no-watch'], {
+      KAFKA_AUTH_PROTOCOL: 'KERBEROS',
+    });
+    expect(await proc.exited()).toBe(1);
+    expect(`${proc.lines.join('\n')}${proc.stderr()}`).toContain(
+      'KafkaSink shop/out: unsupported protocol KERBEROS in its auth secret',
+    );
+  });
+
   it('validate exits 1 naming the file, the document and the field', async () => {
     const bad = tempFile(
       'bad.yaml',

@@ -57,7 +57,14 @@ export async function runStart(options: StartOptions): Promise<void> {
     const model = modelFromConfig(next, { selfUrl: gateway.url });
     await gateway.apply(model, next);
   };
-  await apply(config);
+  try {
+    await apply(config);
+  } catch (err) {
+    // Nothing runs half-configured: the listener and connectors close, the CLI reports the error.
+    await gateway.stop().catch(() => {});
+    await tracing?.shutdown().catch(() => {});
+    throw err;
+  }
   logger.info(
     {
       id: config.gateway.id,
