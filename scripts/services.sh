@@ -11,8 +11,8 @@
 # RABBITMQ_URL, NATS_URL) is only checked, never started: point the tests at your own brokers.
 #
 # For the credential tests (test/connectors/credentials.e2e.test.ts) the script also gives the local
-# brokers authenticated endpoints, with test credentials made once and kept in
-# .data/services/credentials.env (mode 600):
+# brokers authenticated endpoints, with test credentials made once and kept in the machine's cache,
+# $CACHE_DIR/credentials.env (mode 600; shared by every checkout on the machine, as the services are):
 #   Kafka     a SASL_PLAINTEXT listener on 127.0.0.1:9094 (SCRAM-SHA-256, SCRAM-SHA-512, PLAIN)
 #             for the user KAFKA_SASL_USER; the PLAINTEXT listener on 9092 is unchanged
 #   RabbitMQ  a user RABBITMQ_LIMITED_USER allowed only resources named meshgate-limited.*
@@ -54,7 +54,8 @@ random_secret() { head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -
 # Test credentials for the authenticated endpoints: random, made on the first run, then reused
 # (every broker below is brought in line with this file, so deleting it rotates them all).
 credentials() {
-  local file="$STATE/credentials.env"
+  local file="$CACHE_DIR/credentials.env"
+  mkdir -p "$CACHE_DIR"
   if [ ! -f "$file" ]; then
     (umask 077; cat >"$file" <<EOF
 KAFKA_SASL_USER=meshgate
@@ -72,7 +73,7 @@ EOF
   export KAFKA_SASL_USER KAFKA_SASL_PASSWORD RABBITMQ_LIMITED_USER RABBITMQ_LIMITED_PASSWORD \
     NATS_AUTH_USER NATS_AUTH_PASSWORD NATS_AUTH_TOKEN
   # The NKey user's seed lives in a file of its own, as a user would keep it.
-  export NATS_AUTH_NKEY_SEED_FILE="$STATE/nats-auth-user.nk"
+  export NATS_AUTH_NKEY_SEED_FILE="$CACHE_DIR/nats-auth-user.nk"
   if [ ! -s "$NATS_AUTH_NKEY_SEED_FILE" ]; then
     (umask 077; cd "$ROOT" && node -e "const {nkeys}=require('nats'); process.stdout.write(new TextDecoder().decode(nkeys.createUser().getSeed()))" \
       >"$NATS_AUTH_NKEY_SEED_FILE") || die "could not create an NKey seed (node_modules/nats)"
@@ -381,7 +382,12 @@ nats_server_up() { # nats_server_up <name> <port> <config text>
     stop_pid "$name"
   fi
   if ! pid_alive "$STATE/$name.pid"; then
-    port_open 127.0.0.1 "$port" && die "port $port is taken by a process this script did not start (wanted for $name)"
+    if port_open 127.0.0.1 "$port"; then
+      # Another checkout's server on this machine (same cached credentials): the readiness check
+      # below uses it if it accepts them, and names the problem if it does not.
+      log "port $port is served by a process this checkout did not start: using it as $name if it accepts the test credentials"
+      return
+    fi
     (umask 077; printf '%s\n' "$config" >"$file")
     log "starting $name on 127.0.0.1:$port"
     start-stop-daemon --start --oknodo --background --make-pidfile --pidfile "$STATE/$name.pid" \
