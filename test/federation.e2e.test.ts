@@ -10,7 +10,12 @@ import { postEvent } from './support/gateway.js';
 import { freePort } from './support/ports.js';
 import { startMeshgate, startSubscriber } from './support/processes.js';
 
-function gatewayConfig(id: string, peers: { id: string; url: string }[], triggers: string): string {
+function gatewayConfig(
+  id: string,
+  peers: { id: string; url: string }[],
+  triggers: string,
+  federation = '',
+): string {
   const dir = mkdtempSync(join(tmpdir(), `meshgate-${id}-`));
   const file = join(dir, 'gateway.yaml');
   writeFileSync(
@@ -18,7 +23,7 @@ function gatewayConfig(id: string, peers: { id: string; url: string }[], trigger
     `apiVersion: meshgate.io/v1alpha1
 kind: Gateway
 metadata: { name: ${id} }
-spec: { id: ${id} }
+spec: { id: ${id}${federation ? `, federation: ${federation}` : ''} }
 ---
 apiVersion: eventing.knative.dev/v1
 kind: Broker
@@ -114,6 +119,52 @@ describe('federation between gateway processes', () => {
       },
     });
     expect(forged.status).toBe(401);
+    await eastGw.stop();
+    await westGw.stop();
+  });
+
+  it('with interestRouting: false every event crosses the link; the Trigger beyond still filters', async () => {
+    const sink = await startSubscriber();
+    const [eastPort, westPort] = [await freePort(), await freePort()];
+    const east = `http://127.0.0.1:${eastPort}`;
+    const west = `http://127.0.0.1:${westPort}`;
+    const env = { MESH_TOKEN: 'shared-secret-2' };
+    const westGw = startMeshgate(
+      [
+        'start',
+        '-f',
+        gatewayConfig('west', [{ id: 'east', url: east }], trigger('orders', sink.url, 'order.created')),
+        '--port',
+        String(westPort),
+      ],
+      env,
+    );
+    const eastGw = startMeshgate(
+      [
+        'start',
+        '-f',
+        gatewayConfig('east', [{ id: 'west', url: west }], '', '{ interestRouting: false, maxHops: 3 }'),
+        '--port',
+        String(eastPort),
+      ],
+      env,
+    );
+    await westGw.waitFor(/meshgate started/);
+    await eastGw.waitFor(/meshgate started/);
+    await expect.poll(async () => (await fetch(`${east}/api/v1/peers`)).ok, { timeout: 10_000 }).toBe(true);
+    await new Promise((r) => setTimeout(r, 500));
+    for (let i = 0; i < 50; i++) {
+      const type = i % 10 === 0 ? 'order.created' : 'page.viewed';
+      expect((await postEvent(`${east}/mesh/default`, { type, id: `f${i}`, source: '/shop' })).status).toBe(
+        202,
+      );
+    }
+    await expect.poll(() => sink.requests().length, { timeout: 15_000 }).toBe(5);
+    await expect
+      .poll(async () => (await peersOf(east)).items.find((p) => p.id === 'west')?.counters, {
+        timeout: 10_000,
+      })
+      .toMatchObject({ forwarded: 50, filteredOut: 0 });
     await eastGw.stop();
     await westGw.stop();
   });

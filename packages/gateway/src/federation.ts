@@ -64,8 +64,14 @@ export class Federation {
     },
   ) {
     this.model = model;
+    const settings = model.settings;
     this.node = new FederationNode({
       gatewayId: model.id,
+      ...(settings && {
+        maxHops: settings.maxHops,
+        interestRouting: settings.interestRouting,
+        dedup: { windowMs: settings.dedupWindowMs, maxEntries: settings.dedupMaxEntries },
+      }),
       // Under load, what waits for a peer goes in batches (a few requests in flight per link).
       sender: new BatchingSender(deps.sender),
       // A few quick retries per attempt; after that the event is nacked and waits in the channel.

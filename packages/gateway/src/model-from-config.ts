@@ -7,6 +7,7 @@ import {
   ConfigError,
   type DeliverySpec,
   type LoadedConfig,
+  parseIsoDuration,
   type PeerResource,
   type ResolvedDestination,
   resolveDestination,
@@ -82,9 +83,18 @@ export function modelFromConfig(config: LoadedConfig, ctx: ModelContext): Gatewa
     triggers,
   };
   if (config.peers.length > 0 || federatedBrokers.length > 0) {
+    const f = config.gateway.federation;
     model.federation = {
       id: config.gateway.id,
       brokers: federatedBrokers,
+      ...(f && {
+        settings: {
+          maxHops: f.maxHops,
+          interestRouting: f.interestRouting,
+          dedupWindowMs: parseIsoDuration(f.dedup.window),
+          dedupMaxEntries: f.dedup.maxEntries,
+        },
+      }),
       peers: config.peers.map((p) => {
         const tls = peerTls(p);
         return {

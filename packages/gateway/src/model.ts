@@ -24,4 +24,6 @@ export interface FederationModel {
   peers: { id: string; url: string; token?: string; tls?: PeerTls }[];
   /** `<namespace>/<name>` of the Brokers shared with the peers. */
   brokers: string[];
+  /** Gateway `spec.federation`, read when federation starts (a reload does not change them). */
+  settings?: { maxHops: number; interestRouting: boolean; dedupWindowMs: number; dedupMaxEntries: number };
 }

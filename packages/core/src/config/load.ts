@@ -252,6 +252,7 @@ function gatewaySettings(doc: GatewayResource | undefined): GatewaySettings {
     logging: { ...doc.spec.logging },
     ...(doc.spec.kyma && { kyma: { ...doc.spec.kyma } }),
     ...(doc.spec.security && { security: doc.spec.security }),
+    ...(doc.spec.federation && { federation: doc.spec.federation }),
     origin: doc.origin,
   };
 }

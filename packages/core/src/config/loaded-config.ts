@@ -23,6 +23,12 @@ export interface GatewaySettings {
   kyma?: { namespace: string; broker: string };
   /** Ingress authentication, policies, limits and egress rules (docs/security.md), when set. */
   security?: GatewaySecuritySettings;
+  /** Federation settings (`spec.federation`), when set. */
+  federation?: {
+    maxHops: number;
+    interestRouting: boolean;
+    dedup: { window: string; maxEntries: number };
+  };
   /** Absent when the defaults are used. */
   origin?: ResourceOrigin;
 }

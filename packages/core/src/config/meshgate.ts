@@ -347,6 +347,28 @@ export const gatewaySchema = envelope(
         })
         .optional()
         .describe("Kyma's legacy event ingress, POST /<application>/v1/events (absent: off)."),
+      federation: z
+        .strictObject({
+          maxHops: z.int().min(1).max(64).default(8).describe('Links an event may cross in total.'),
+          interestRouting: z
+            .boolean()
+            .default(true)
+            .describe('false: forward every event to every peer with a Trigger on the Broker (flooding).'),
+          dedup: z
+            .strictObject({
+              window: isoDurationSchema
+                .default('PT10M')
+                .describe('How long an accepted (source, id) is remembered.'),
+              maxEntries: z
+                .int()
+                .min(1)
+                .default(100_000)
+                .describe('Keys remembered at most; the oldest go first.'),
+            })
+            .default({ window: 'PT10M', maxEntries: 100_000 }),
+        })
+        .optional()
+        .describe('Federation settings, read at start (absent: the defaults).'),
       security: gatewaySecuritySchema
         .optional()
         .describe(
