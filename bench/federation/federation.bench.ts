@@ -11,9 +11,9 @@
  *    Targets (issue 6): the hop costs at most 1 ms at p50 and keeps >= 60% of the throughput.
  * 2. Events and bytes across the link with 10% of the events matching west's Trigger:
  *    - interest routing on, measured on the two processes above (east's /api/v1/peers counters);
- *    - on and off with @meshgate/core's FederationNode in this process (the gateway has no switch
- *      for it: `interestRouting: false` exists only to measure this), same events, a sender that
- *      answers 202 like a peer.
+ *    - on and off with @meshgate/core's FederationNode in this process (`interestRouting: false`,
+ *      as the gateway's `spec.federation.interestRouting`), same events, a sender that answers 202
+ *      like a peer.
  *
  * Run: npx tsx bench/federation/federation.bench.ts [--quick]
  */
