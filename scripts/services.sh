@@ -14,7 +14,8 @@
 # brokers authenticated endpoints, with test credentials made once and kept in the machine's cache,
 # $CACHE_DIR/credentials.env (mode 600; shared by every checkout on the machine, as the services are):
 #   Kafka     a SASL_PLAINTEXT listener on 127.0.0.1:9094 (SCRAM-SHA-256, SCRAM-SHA-512, PLAIN)
-#             for the user KAFKA_SASL_USER; the PLAINTEXT listener on 9092 is unchanged
+#             for the user KAFKA_SASL_USER, and an SSL listener on 127.0.0.1:9095 whose certificate
+#             a test CA signed (KAFKA_TLS_CA_FILE); the PLAINTEXT listener on 9092 is unchanged
 #   RabbitMQ  a user RABBITMQ_LIMITED_USER allowed only resources named meshgate-limited.*
 #   NATS      nats-auth on 127.0.0.1:4223 (user/password and an NKey user, JetStream) and
 #             nats-token on 127.0.0.1:4224 (a token), next to the open server on 4222
@@ -30,6 +31,8 @@ KAFKA_DATA="$ROOT/.data/kafka"
 PUBSUB_BIN=/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator
 READY="node $ROOT/scripts/services/ready.mjs"
 KAFKA_SASL_PORT=9094
+KAFKA_TLS_PORT=9095
+KAFKA_TLS_DIR="$CACHE_DIR/kafka-tls"
 NATS_AUTH_PORT=4223
 NATS_TOKEN_PORT=4224
 NATS_BIN=$(command -v nats-server || echo /usr/sbin/nats-server)
@@ -72,6 +75,7 @@ EOF
   . "$file"
   export KAFKA_SASL_USER KAFKA_SASL_PASSWORD RABBITMQ_LIMITED_USER RABBITMQ_LIMITED_PASSWORD \
     NATS_AUTH_USER NATS_AUTH_PASSWORD NATS_AUTH_TOKEN
+  kafka_tls_files
   # The NKey user's seed lives in a file of its own, as a user would keep it.
   export NATS_AUTH_NKEY_SEED_FILE="$CACHE_DIR/nats-auth-user.nk"
   if [ ! -s "$NATS_AUTH_NKEY_SEED_FILE" ]; then
@@ -107,6 +111,28 @@ kafka_fetch() {
   touch "$KAFKA_HOME/libs/.complete"
 }
 
+# A test CA and the SSL listener's key and certificate (PEM), made once in the machine's cache.
+kafka_tls_files() {
+  export KAFKA_TLS_CA_FILE="$KAFKA_TLS_DIR/ca.pem"
+  [ -s "$KAFKA_TLS_DIR/server.pem" ] && [ -s "$KAFKA_TLS_CA_FILE" ] && return
+  command -v openssl >/dev/null || die "openssl is needed for Kafka's TLS test listener: apt-get install openssl"
+  mkdir -p "$KAFKA_TLS_DIR"
+  (
+    umask 077
+    cd "$KAFKA_TLS_DIR"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=meshgate test CA" \
+      -keyout ca.key -out ca.pem 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server.key -out server.csr 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
+      -extfile server.ext -out server.crt 2>/dev/null
+    # Kafka's PEM keystore: an unencrypted PKCS#8 key, then the certificate.
+    openssl pkcs8 -topk8 -nocrypt -in server.key -out server.pk8
+    cat server.pk8 server.crt >server.pem
+    rm -f server.csr server.ext server.key ca.srl
+  ) || die "could not make the Kafka TLS test certificates in $KAFKA_TLS_DIR"
+}
+
 # The broker's server.properties, on stdout.
 kafka_properties() {
   cat <<EOF
@@ -114,11 +140,15 @@ kafka_properties() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:9093
-listeners=PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:9092,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT
+listeners=PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT,SSL://127.0.0.1:$KAFKA_TLS_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:9092,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT,SSL://127.0.0.1:$KAFKA_TLS_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL
+# The TLS tests' listener: a PEM key and certificate (127.0.0.1, localhost) signed by a test CA.
+listener.name.ssl.ssl.keystore.type=PEM
+listener.name.ssl.ssl.keystore.location=$KAFKA_TLS_DIR/server.pem
+listener.name.ssl.ssl.client.auth=none
 # The credential tests' listener: SCRAM users live in the cluster metadata (formatted with
 # --add-scram, or added by kafka_sasl_user); the PLAIN user is the one below.
 sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512,PLAIN
@@ -190,7 +220,7 @@ kafka_up() {
   if pid_alive "$STATE/kafka.pid" && kafka_config_stale; then
     # A broker started before the SASL listener existed (or with other credentials): restart it
     # once with the new properties. The data dir and PLAINTEXT on 9092 stay as they were.
-    log "Kafka's configuration changed (SASL listener on 127.0.0.1:$KAFKA_SASL_PORT): restarting it once"
+    log "Kafka's configuration changed (listeners or credentials): restarting it once"
     stop_pid kafka
     local deadline=$((SECONDS + 30))
     while port_open 127.0.0.1 9092 && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
@@ -211,7 +241,7 @@ kafka_up() {
           >"$STATE/kafka-format.log" 2>&1 || die "formatting Kafka storage failed; see $STATE/kafka-format.log"
         log "formatted KRaft storage (cluster $cluster_id)"
       fi
-      log "starting Kafka $KAFKA_VERSION (KRaft) on 127.0.0.1:9092 (SASL on $KAFKA_SASL_PORT), log $KAFKA_DATA/kafka.log"
+      log "starting Kafka $KAFKA_VERSION (KRaft) on 127.0.0.1:9092 (SASL on $KAFKA_SASL_PORT, SSL on $KAFKA_TLS_PORT), log $KAFKA_DATA/kafka.log"
       # setsid: the broker outlives this script and the test run that started it.
       (KAFKA_EXEC="exec setsid" kafka_java kafka.Kafka "$KAFKA_DATA/server.properties") \
         >"$KAFKA_DATA/kafka.out" 2>&1 </dev/null &
@@ -224,6 +254,7 @@ kafka_up() {
     die "Kafka did not become ready on $KAFKA_BROKERS within 120 s (logs above)"
   }
   kafka_sasl_up "$ours"
+  kafka_tls_up "$ours"
 }
 
 # The SASL_PLAINTEXT listener with the test user. SCRAM credentials are cluster metadata: a
@@ -253,6 +284,19 @@ kafka_sasl_up() { # kafka_sasl_up <yes|no: the broker is ours>
     $READY kafka-sasl "$KAFKA_SASL_BROKERS" || true
     die "Kafka's SASL listener on $KAFKA_SASL_BROKERS does not accept the test user (see above)"
   }
+}
+
+# The SSL listener, verified with the test CA.
+kafka_tls_up() { # kafka_tls_up <yes|no: the broker is ours>
+  export KAFKA_TLS_BROKERS=127.0.0.1:$KAFKA_TLS_PORT
+  if wait_for "Kafka TLS at $KAFKA_TLS_BROKERS" 30 $READY kafka-tls "$KAFKA_TLS_BROKERS"; then return; fi
+  if [ "$1" != yes ]; then
+    log "Kafka on 9092 was not started by this script and has no TLS listener signed by the test CA on $KAFKA_TLS_PORT: the Kafka TLS test will fail"
+    unset KAFKA_TLS_BROKERS
+    return
+  fi
+  $READY kafka-tls "$KAFKA_TLS_BROKERS" || true
+  die "Kafka's SSL listener on $KAFKA_TLS_BROKERS is not ready (see above and $KAFKA_DATA/kafka.log)"
 }
 
 # --- Pub/Sub emulator ---------------------------------------------------------------------
@@ -432,6 +476,8 @@ export PUBSUB_PROJECT_ID=$PUBSUB_PROJECT_ID
 export KAFKA_SASL_BROKERS=${KAFKA_SASL_BROKERS:-127.0.0.1:$KAFKA_SASL_PORT}
 export KAFKA_SASL_USER=$KAFKA_SASL_USER
 export KAFKA_SASL_PASSWORD=$KAFKA_SASL_PASSWORD
+export KAFKA_TLS_BROKERS=${KAFKA_TLS_BROKERS:-127.0.0.1:$KAFKA_TLS_PORT}
+export KAFKA_TLS_CA_FILE=$KAFKA_TLS_CA_FILE
 export RABBITMQ_LIMITED_USER=$RABBITMQ_LIMITED_USER
 export RABBITMQ_LIMITED_PASSWORD=$RABBITMQ_LIMITED_PASSWORD
 export NATS_AUTH_URL=${NATS_AUTH_URL:-nats://127.0.0.1:$NATS_AUTH_PORT}
@@ -483,6 +529,7 @@ case "$cmd" in
   status)
     status_line kafka 127.0.0.1 9092 kafka
     status_line kafka-sasl 127.0.0.1 "$KAFKA_SASL_PORT" kafka
+    status_line kafka-tls 127.0.0.1 "$KAFKA_TLS_PORT" kafka
     status_line pubsub 127.0.0.1 8085 pubsub
     status_line rabbitmq 127.0.0.1 5672 rabbitmq
     status_line nats 127.0.0.1 4222 nats

@@ -85,6 +85,26 @@ async function kafkaSasl(brokers) {
   }
 }
 
+/** The SSL listener, with the test CA (KAFKA_TLS_CA_FILE) trusted. */
+async function kafkaTls(brokers) {
+  const { readFileSync } = await import('node:fs');
+  const { Kafka, logLevel } = await import('kafkajs');
+  const admin = new Kafka({
+    clientId: 'meshgate-ready',
+    brokers: brokers.split(','),
+    ssl: { ca: [readFileSync(need('KAFKA_TLS_CA_FILE'), 'utf8')] },
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+    connectionTimeout: 2000,
+  }).admin();
+  try {
+    await admin.connect();
+    await admin.listTopics();
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** The limited user may declare meshgate-limited.* and nothing else. */
 async function rabbitmqLimited(url) {
   const amqp = await import('amqplib');
@@ -145,6 +165,7 @@ function need(name) {
 const probes = {
   kafka,
   'kafka-sasl': kafkaSasl,
+  'kafka-tls': kafkaTls,
   pubsub,
   rabbitmq,
   'rabbitmq-limited': rabbitmqLimited,

@@ -255,6 +255,52 @@ describe('Kafka credentials (SASL/SCRAM listener)', () => {
   }, 120_000);
 });
 
+describe('Kafka over TLS (SSL listener, a test CA)', () => {
+  it('a Connection trusting the CA produces and consumes; one trusting only the system CAs is refused, named', async () => {
+    const tls = services.kafkaTls();
+    const brokerTopic = uniqueName('e2e-tls-broker');
+    const untrustedTopic = uniqueName('e2e-tls-untrusted');
+    const http = await startSubscriber();
+    const gw = await startGateway(
+      renderConfig('credentials-kafka-tls.yaml', {
+        tlsBrokers: tls.brokers.join(','),
+        caFile: tls.caFile,
+        brokerTopic,
+        untrustedTopic,
+        httpUrl: http.url,
+      }),
+    );
+    // The Broker's channel is the topic behind the TLS listener: 202 once it is there.
+    const res = await postEvent(`${gw.url}/shop/default`, 'tls-1', 'com.example.tls', '{"n":1}');
+    expect(res.status).toBe(202);
+    const tally = new RequestTally(http);
+    await tally.until(
+      (t) => t.ids.has('tls-1'),
+      30_000,
+      'the event through the TLS listener at the Trigger subscriber',
+    );
+    const check = new Kafka({
+      clientId: 'e2e-tls',
+      brokers: tls.brokers,
+      ssl: { ca: [readFileSync(tls.caFile, 'utf8')] },
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    await check.connect();
+    const offsets = await check.fetchTopicOffsets(brokerTopic);
+    expect(offsets.reduce((n, p) => n + Number(p.high), 0)).toBe(1);
+
+    // Without the CA the certificate is not trusted: the Broker is not ready and says why.
+    const refused = await postEvent(`${gw.url}/shop/untrusted`, 'tls-2', 'com.example.tls', '{"n":2}');
+    expect(refused.status).toBe(503);
+    const why = await reasonMatching(gw, /broker shop\/untrusted/);
+    expect(why).toMatch(/connection shop\/kafka-untrusted .*unable to verify the first certificate/);
+    expect(stillRunning(gw)).toBe(true);
+    await check.deleteTopics({ topics: [brokerTopic] }).catch(() => {});
+    await check.disconnect();
+    expect(await gw.proc.stop('SIGTERM')).toBe(0);
+  }, 90_000);
+});
+
 describe('RabbitMQ credentials (a limited user)', () => {
   const limited = services.rabbitmqLimited();
   let guest: amqp.ChannelModel;

@@ -23,6 +23,11 @@ export const services = {
     user: required('KAFKA_SASL_USER', 'the Kafka SASL user'),
     password: required('KAFKA_SASL_PASSWORD', 'the Kafka SASL password'),
   }),
+  /** Kafka's SSL listener and the CA that signed its certificate (a PEM file). */
+  kafkaTls: () => ({
+    brokers: required('KAFKA_TLS_BROKERS', "Kafka's SSL listener").split(','),
+    caFile: required('KAFKA_TLS_CA_FILE', "the CA of Kafka's SSL listener"),
+  }),
   /** A RabbitMQ user allowed only resources named `meshgate-limited.*`. */
   rabbitmqLimited: () => ({
     user: required('RABBITMQ_LIMITED_USER', 'the limited RabbitMQ user'),
