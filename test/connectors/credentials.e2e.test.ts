@@ -23,7 +23,16 @@ import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import amqp from 'amqplib';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
-import { connect, headers as natsHeaders, type NatsConnection } from 'nats';
+import {
+  createAccount,
+  createOperator,
+  createUser,
+  encodeAccount,
+  encodeOperator,
+  encodeUser,
+  fmtCreds,
+} from '@nats-io/jwt';
+import { connect, credsAuthenticator, headers as natsHeaders, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.js';
 import { startSubscriber } from '../support/processes.js';
@@ -684,6 +693,99 @@ authorization { users: [ { user: meshgate, password: "${password}" } ] }
       .split('\n')
       .filter((l) => l && !l.startsWith('-----'));
     await expectNoSecrets(gw, [password, keyLines[Math.floor(keyLines.length / 2)] as string]);
+    expect(await gw.proc.stop('SIGTERM')).toBe(0);
+  }, 90_000);
+});
+
+describe('NATS decentralized auth (a .creds file, operator mode)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshgate-nats-creds-'));
+  const prefix = uniqueName('e2e-creds').replace(/[^A-Za-z0-9_-]/g, '_');
+  let server: ChildProcess;
+  let url: string;
+  let nc: NatsConnection;
+  let userSeed: string;
+
+  beforeAll(async () => {
+    // An operator, an account it signed, a user the account signed; and a stranger: a user signed
+    // by an account the server does not know.
+    const operator = createOperator();
+    const account = createAccount();
+    const user = createUser();
+    const otherAccount = createAccount();
+    const stranger = createUser();
+    const operatorJwt = await encodeOperator('meshgate-test', operator);
+    // Unlimited: the default account limits are zero connections and subscriptions.
+    const unlimited = {
+      conn: -1,
+      subs: -1,
+      data: -1,
+      payload: -1,
+      imports: -1,
+      exports: -1,
+      leaf: -1,
+      wildcards: true,
+    };
+    const accountJwt = await encodeAccount('shop', account, { limits: unlimited }, { signer: operator });
+    const userJwt = await encodeUser('gateway', user, account);
+    const strangerJwt = await encodeUser('stranger', stranger, otherAccount);
+    writeFileSync(join(dir, 'gateway.creds'), fmtCreds(userJwt, user), { mode: 0o600 });
+    writeFileSync(join(dir, 'stranger.creds'), fmtCreds(strangerJwt, stranger), { mode: 0o600 });
+    userSeed = new TextDecoder().decode(user.getSeed());
+    const port = await freePort();
+    url = `nats://127.0.0.1:${port}`;
+    writeFileSync(
+      join(dir, 'nats.conf'),
+      `listen: 127.0.0.1:${port}
+operator: ${operatorJwt}
+resolver: MEMORY
+resolver_preload: { ${account.getPublicKey()}: ${accountJwt} }
+`,
+    );
+    server = spawn(NATS_SERVER, ['-c', join(dir, 'nats.conf')], { stdio: 'ignore' });
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        nc = await connect({
+          servers: url,
+          authenticator: credsAuthenticator(fmtCreds(userJwt, user)),
+          reconnect: false,
+        });
+        break;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await sleep(100);
+      }
+    }
+  });
+  afterAll(async () => {
+    await nc?.close();
+    server?.kill('SIGKILL');
+  });
+
+  it('connects with the user JWT and seed of a .creds file; a stranger is refused, named; no seed shows', async () => {
+    const http = await startSubscriber();
+    const gw = await startGateway(
+      renderConfig('credentials-nats-creds.yaml', {
+        url,
+        credsFile: join(dir, 'gateway.creds'),
+        strangerCredsFile: join(dir, 'stranger.creds'),
+        prefix,
+        httpUrl: http.url,
+      }),
+      '0',
+      { MESHGATE_LOG_LEVEL: 'debug' },
+    );
+    await natsRoundTrip(gw, new RequestTally(http), nc, prefix, 'creds');
+    const refused = await postEvent(
+      `${gw.url}/shop/stranger-out`,
+      'n-stranger',
+      'com.example.credentials',
+      '{}',
+    );
+    expect(refused.status).toBe(503);
+    expect(await refused.text()).toMatch(/NATS shop\/nats-stranger refused the credentials/);
+    expect(stillRunning(gw)).toBe(true);
+    await expectNoSecrets(gw, [userSeed]);
     expect(await gw.proc.stop('SIGTERM')).toBe(0);
   }, 90_000);
 });

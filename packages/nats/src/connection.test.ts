@@ -55,6 +55,14 @@ describe('natsConnectOptions', () => {
     expect(a.jwt).toBe(jwt);
     expect(a.nkey).toBe(user.getPublicKey());
     expect(verified(a.sig)).toBe(true);
+    // As read from a file secret (trailing newline removed): still parsed.
+    const trimmed = answer(
+      natsConnectOptions({
+        servers: ['nats://h:4222'],
+        secure: () => ({ auth: { creds: creds.trimEnd() } }),
+      }),
+    );
+    expect(trimmed.jwt).toBe(jwt);
   });
 
   it("hands TLS settings to Node's tls.connect", () => {

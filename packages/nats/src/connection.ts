@@ -72,7 +72,12 @@ export function natsConnectOptions(servers: NatsServers): ConnectionOptions {
       options.pass = auth.password;
     } else if ('nkeySeed' in auth) {
       options.authenticator = nkeyAuthenticator(new TextEncoder().encode(auth.nkeySeed.trim()));
-    } else options.authenticator = credsAuthenticator(new TextEncoder().encode(auth.creds));
+    } else {
+      // nats.js finds the seed block by its closing line *and newline*; a secret read from a file
+      // loses its trailing newline, which would make a valid .creds file BAD_CREDS.
+      const creds = auth.creds.endsWith('\n') ? auth.creds : `${auth.creds}\n`;
+      options.authenticator = credsAuthenticator(new TextEncoder().encode(creds));
+    }
   }
   if (tls !== undefined) {
     // nats.js hands the object on to tls.connect, so Node's own options pass through.
