@@ -6,6 +6,7 @@
  * Rate = messages arriving in B / time from the first arrival to the last, runs interleaved.
  *
  *   npx tsx bench/nats/bridge.ts        # BENCH_EVENTS=20000 BENCH_ROUNDS=3 BENCH_WINDOW=1000
+ *   BENCH_RAW_MSGID=1 npx tsx bench/nats/bridge.ts   # the raw loop sets Nats-Msg-Id too
  */
 import { spawnSync } from 'node:child_process';
 import type { NatsConnection } from 'nats';
@@ -27,6 +28,7 @@ const servers = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const N = Number(process.env.BENCH_EVENTS ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 1000);
+const RAW_MSGID = process.env.BENCH_RAW_MSGID === '1';
 const run = `BENCH_${Date.now().toString(36)}`;
 /** Process CPU time per moved message, in µs, per mover. */
 const cpuPerMsg = { meshgate: [] as number[], raw: [] as number[] };
@@ -140,7 +142,10 @@ async function rawRound(nc: NatsConnection, round: number): Promise<number> {
     const messages = await consumer.consume({
       max_messages: WINDOW,
       callback: (m) => {
-        js.publish(`${s.b}.out`, m.data, { headers: m.headers }).then(
+        // BENCH_RAW_MSGID=1: the raw loop also sets Nats-Msg-Id, as NatsSink does (the server then
+        // checks its duplicate window per message): the same guarantee on both sides.
+        const msgID = RAW_MSGID ? `${m.headers?.get('ce-source')} ${m.headers?.get('ce-id')}` : undefined;
+        js.publish(`${s.b}.out`, m.data, { headers: m.headers, ...(msgID && { msgID }) }).then(
           () => m.ack(),
           () => m.nak(100),
         );
