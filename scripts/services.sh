@@ -41,11 +41,6 @@ NATS_BIN=$(command -v nats-server || echo /usr/sbin/nats-server)
 export PUBSUB_PROJECT_ID
 
 mkdir -p "$STATE"
-# The readiness probes speak each broker's protocol with the repo's own clients.
-[ -d "$ROOT/node_modules/amqplib" ] || {
-  printf '[services] error: %s\n' "dependencies are not installed ($ROOT/node_modules is missing): run npm ci first" >&2
-  exit 1
-}
 log() { printf '[services] %s\n' "$*" >&2; }
 die() { printf '[services] error: %s\n' "$*" >&2; exit 1; }
 
@@ -204,7 +199,6 @@ kafka_java() { # kafka_java <main class> <args...>
 kafka_up() {
   credentials
   if [ -n "${KAFKA_BROKERS:-}" ]; then
-    need_node_modules
     wait_for "Kafka at $KAFKA_BROKERS (yours)" 30 $READY kafka "$KAFKA_BROKERS" \
       || die "Kafka at KAFKA_BROKERS=$KAFKA_BROKERS does not answer (create/list topic failed)"
     if [ -n "${KAFKA_SASL_BROKERS:-}" ]; then
@@ -248,7 +242,6 @@ kafka_up() {
       echo $! >"$STATE/kafka.pid"
     fi
   fi
-  need_node_modules
   wait_for "Kafka $KAFKA_VERSION at $KAFKA_BROKERS" 120 $READY kafka "$KAFKA_BROKERS" || {
     tail -20 "$KAFKA_DATA/kafka.out" "$KAFKA_DATA/kafka.log" 2>/dev/null >&2 || true
     die "Kafka did not become ready on $KAFKA_BROKERS within 120 s (logs above)"
@@ -512,6 +505,7 @@ cmd=${1:-status}
 shift || true
 case "$cmd" in
   up)
+    need_node_modules
     services=("$@")
     [ ${#services[@]} -gt 0 ] || services=(rabbitmq nats pubsub kafka)
     for s in "${services[@]}"; do

@@ -64,32 +64,35 @@ async function peersOf(url: string) {
   };
 }
 
+/**
+ * west (a Trigger on order.created to a subscriber) and east (no Trigger, `eastFederation` as its
+ * Gateway spec.federation), linked both ways; resolved once east has learned west's interest.
+ */
+async function startEastWest(token: string, eastFederation = '') {
+  const sink = await startSubscriber();
+  const [eastPort, westPort] = [await freePort(), await freePort()];
+  const east = `http://127.0.0.1:${eastPort}`;
+  const west = `http://127.0.0.1:${westPort}`;
+  const env = { MESH_TOKEN: token };
+  const westConfig = gatewayConfig(
+    'west',
+    [{ id: 'east', url: east }],
+    trigger('orders', sink.url, 'order.created'),
+  );
+  const eastConfig = gatewayConfig('east', [{ id: 'west', url: west }], '', eastFederation);
+  const westGw = startMeshgate(['start', '-f', westConfig, '--port', String(westPort)], env);
+  const eastGw = startMeshgate(['start', '-f', eastConfig, '--port', String(eastPort)], env);
+  await westGw.waitFor(/meshgate started/);
+  await eastGw.waitFor(/meshgate started/);
+  // East learns west's interest from its announcement.
+  await expect.poll(async () => (await fetch(`${east}/api/v1/peers`)).ok, { timeout: 10_000 }).toBe(true);
+  await new Promise((r) => setTimeout(r, 500));
+  return { sink, east, west, eastGw, westGw };
+}
+
 describe('federation between gateway processes', () => {
   it('delivers events published at east to a matching Trigger at west; only those cross the link', async () => {
-    const sink = await startSubscriber();
-    const [eastPort, westPort] = [await freePort(), await freePort()];
-    const east = `http://127.0.0.1:${eastPort}`;
-    const west = `http://127.0.0.1:${westPort}`;
-    const env = { MESH_TOKEN: 'shared-secret-1' };
-    const westGw = startMeshgate(
-      [
-        'start',
-        '-f',
-        gatewayConfig('west', [{ id: 'east', url: east }], trigger('orders', sink.url, 'order.created')),
-        '--port',
-        String(westPort),
-      ],
-      env,
-    );
-    const eastGw = startMeshgate(
-      ['start', '-f', gatewayConfig('east', [{ id: 'west', url: west }], ''), '--port', String(eastPort)],
-      env,
-    );
-    await westGw.waitFor(/meshgate started/);
-    await eastGw.waitFor(/meshgate started/);
-    // East learns west's interest from its announcement.
-    await expect.poll(async () => (await fetch(`${east}/api/v1/peers`)).ok, { timeout: 10_000 }).toBe(true);
-    await new Promise((r) => setTimeout(r, 500));
+    const { sink, east, west, eastGw, westGw } = await startEastWest('shared-secret-1');
 
     for (let i = 0; i < 100; i++) {
       const type = i % 10 === 0 ? 'order.created' : 'page.viewed';
@@ -124,35 +127,10 @@ describe('federation between gateway processes', () => {
   });
 
   it('with interestRouting: false every event crosses the link; the Trigger beyond still filters', async () => {
-    const sink = await startSubscriber();
-    const [eastPort, westPort] = [await freePort(), await freePort()];
-    const east = `http://127.0.0.1:${eastPort}`;
-    const west = `http://127.0.0.1:${westPort}`;
-    const env = { MESH_TOKEN: 'shared-secret-2' };
-    const westGw = startMeshgate(
-      [
-        'start',
-        '-f',
-        gatewayConfig('west', [{ id: 'east', url: east }], trigger('orders', sink.url, 'order.created')),
-        '--port',
-        String(westPort),
-      ],
-      env,
+    const { sink, east, eastGw, westGw } = await startEastWest(
+      'shared-secret-2',
+      '{ interestRouting: false, maxHops: 3 }',
     );
-    const eastGw = startMeshgate(
-      [
-        'start',
-        '-f',
-        gatewayConfig('east', [{ id: 'west', url: west }], '', '{ interestRouting: false, maxHops: 3 }'),
-        '--port',
-        String(eastPort),
-      ],
-      env,
-    );
-    await westGw.waitFor(/meshgate started/);
-    await eastGw.waitFor(/meshgate started/);
-    await expect.poll(async () => (await fetch(`${east}/api/v1/peers`)).ok, { timeout: 10_000 }).toBe(true);
-    await new Promise((r) => setTimeout(r, 500));
     for (let i = 0; i < 50; i++) {
       const type = i % 10 === 0 ? 'order.created' : 'page.viewed';
       expect((await postEvent(`${east}/mesh/default`, { type, id: `f${i}`, source: '/shop' })).status).toBe(

@@ -137,7 +137,7 @@ describe('Bridge', () => {
     // To the failing sink at the default path: 503 with Retry-After, then 202 when sent again.
     const first = await post('/bridges/shop/to-hook', 'h-3', 'anything');
     expect(first.status).toBe(503);
-    expect(first.headers.get('retry-after')).toBeTruthy();
+    expect(first.headers.get('retry-after')).toBe('5');
     expect(((await first.json()) as { error: string }).error).toContain('bridge shop/to-hook');
     const again = await post('/bridges/shop/to-hook', 'h-3', 'anything');
     expect(again.status).toBe(202);

@@ -32,7 +32,13 @@ import {
   encodeUser,
   fmtCreds,
 } from '@nats-io/jwt';
-import { connect, credsAuthenticator, headers as natsHeaders, type NatsConnection } from 'nats';
+import {
+  type ConnectionOptions,
+  connect,
+  credsAuthenticator,
+  headers as natsHeaders,
+  type NatsConnection,
+} from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.js';
 import { startSubscriber } from '../support/processes.js';
@@ -137,6 +143,31 @@ async function nodeReason(
 
 /** The nats-server binary (services.sh runs the same one). */
 const NATS_SERVER = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
+
+/**
+ * A nats-server of the test's own with `config` (written to `dir`), and a connection to it with
+ * `options`, retried until the server listens (10 s).
+ */
+async function startOwnNatsServer(
+  dir: string,
+  config: string,
+  options: ConnectionOptions,
+): Promise<{ server: ChildProcess; nc: NatsConnection }> {
+  writeFileSync(join(dir, 'nats.conf'), config);
+  const server = spawn(NATS_SERVER, ['-c', join(dir, 'nats.conf')], { stdio: 'ignore' });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return { server, nc: await connect({ ...options, reconnect: false }) };
+    } catch (err) {
+      if (Date.now() > deadline) {
+        server.kill('SIGKILL');
+        throw err;
+      }
+      await sleep(100);
+    }
+  }
+}
 
 const stillRunning = (gw: RunningGateway) =>
   gw.proc.child.exitCode === null && gw.proc.child.signalCode === null;
@@ -644,29 +675,19 @@ describe('NATS over TLS (a client certificate and a user)', () => {
     const port = await freePort();
     url = `tls://127.0.0.1:${port}`;
     // A server of its own: TLS required, client certificates verified, and a password on top.
-    writeFileSync(
-      join(dir, 'nats.conf'),
-      `listen: 127.0.0.1:${port}
-tls { cert_file: "${certs.serverCert}", key_file: "${certs.serverKey}", ca_file: "${certs.ca}", verify: true }
-authorization { users: [ { user: meshgate, password: "${password}" } ] }
-`,
-    );
-    server = spawn(NATS_SERVER, ['-c', join(dir, 'nats.conf')], { stdio: 'ignore' });
     const tls = {
       ca: readFileSync(certs.ca, 'utf8'),
       cert: readFileSync(certs.clientCert, 'utf8'),
       key: readFileSync(certs.clientKey, 'utf8'),
     };
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      try {
-        nc = await connect({ servers: url, user: 'meshgate', pass: password, tls, reconnect: false });
-        break;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-        await sleep(100);
-      }
-    }
+    ({ server, nc } = await startOwnNatsServer(
+      dir,
+      `listen: 127.0.0.1:${port}
+tls { cert_file: "${certs.serverCert}", key_file: "${certs.serverKey}", ca_file: "${certs.ca}", verify: true }
+authorization { users: [ { user: meshgate, password: "${password}" } ] }
+`,
+      { servers: url, user: 'meshgate', pass: password, tls },
+    ));
   });
   afterAll(async () => {
     await nc?.close();
@@ -733,29 +754,15 @@ describe('NATS decentralized auth (a .creds file, operator mode)', () => {
     userSeed = new TextDecoder().decode(user.getSeed());
     const port = await freePort();
     url = `nats://127.0.0.1:${port}`;
-    writeFileSync(
-      join(dir, 'nats.conf'),
+    ({ server, nc } = await startOwnNatsServer(
+      dir,
       `listen: 127.0.0.1:${port}
 operator: ${operatorJwt}
 resolver: MEMORY
 resolver_preload: { ${account.getPublicKey()}: ${accountJwt} }
 `,
-    );
-    server = spawn(NATS_SERVER, ['-c', join(dir, 'nats.conf')], { stdio: 'ignore' });
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      try {
-        nc = await connect({
-          servers: url,
-          authenticator: credsAuthenticator(fmtCreds(userJwt, user)),
-          reconnect: false,
-        });
-        break;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-        await sleep(100);
-      }
-    }
+      { servers: url, authenticator: credsAuthenticator(fmtCreds(userJwt, user)) },
+    ));
   });
   afterAll(async () => {
     await nc?.close();

@@ -34,7 +34,7 @@ import { createChannel } from './channels.js';
 import { type ConnectionClient, ConnectionPool, fingerprint, kafkaSinkNet } from './connections.js';
 import { HttpBridgeSource } from './http-bridge-source.js';
 import { createSink, SinkAddressable } from './sinks.js';
-import { type SourceInfo, SourceRuntime } from './source-runtime.js';
+import { type SourceInfo, SourceRuntime, type SourceRuntimeOptions } from './source-runtime.js';
 import { createBridgeSource, createSource } from './sources.js';
 
 export interface ConnectorRuntimeOptions {
@@ -158,6 +158,28 @@ class Runtime implements GatewayConnectorRuntime {
     }
     const toStop: SourceRuntime[] = [];
     const toStart: SourceRuntime[] = [];
+    /** A Source or Bridge whose fingerprint changed (or is new) is replaced; an unchanged one keeps running. */
+    const replaceIfChanged = (
+      key: string,
+      print: string,
+      options: (
+        logger: Logger,
+      ) => Omit<SourceRuntimeOptions, 'key' | 'sender' | 'tracer' | 'logger' | 'fingerprint'>,
+    ): void => {
+      const current = this.sources.get(key);
+      if (current?.fingerprint === print) return;
+      const logger = ctx.logger.child({ source: key });
+      const runtime = new SourceRuntime({
+        key,
+        ...options(logger),
+        sender: ctx.sender,
+        ...(ctx.tracer && { tracer: ctx.tracer }),
+        logger,
+        fingerprint: print,
+      });
+      if (current) toStop.push(current);
+      toStart.push(runtime);
+    };
     for (const [key, resource] of wantedSources) {
       const ns = resource.metadata.namespace;
       const sinkUrl = this.urlOf(
@@ -181,24 +203,14 @@ class Runtime implements GatewayConnectorRuntime {
         sinkUrl,
         delivery,
       });
-      const current = this.sources.get(key);
-      if (current?.fingerprint === print) continue;
-      const logger = ctx.logger.child({ source: key });
-      const runtime = new SourceRuntime({
-        key,
+      replaceIfChanged(key, print, (logger) => ({
         kind: resource.kind,
         namespace: ns,
         source: createSource(resource, this.clients(), logger),
         sinkUrl,
         policy: resolveDeliveryPolicy(delivery),
         ...(resource.spec.ceOverrides?.extensions && { extensions: resource.spec.ceOverrides.extensions }),
-        sender: ctx.sender,
-        ...(ctx.tracer && { tracer: ctx.tracer }),
-        logger,
-        fingerprint: print,
-      });
-      if (current) toStop.push(current);
-      toStart.push(runtime);
+      }));
     }
     // Bridges: a source, a filter and a sink (a URL, a ref, or a federated Broker on a peer).
     const bridgeKeys = new Set<string>();
@@ -222,11 +234,7 @@ class Runtime implements GatewayConnectorRuntime {
         url: target.url,
         delivery,
       });
-      const current = this.sources.get(key);
-      if (current?.fingerprint === print) continue;
-      const logger = ctx.logger.child({ source: key });
-      const runtime = new SourceRuntime({
-        key,
+      replaceIfChanged(key, print, (logger) => ({
         kind: 'Bridge',
         namespace: ns,
         source: createBridgeSource(b, this.clients(), logger, config.gateway.http),
@@ -242,13 +250,7 @@ class Runtime implements GatewayConnectorRuntime {
         ),
         ...(target.headers && { headers: target.headers }),
         ...(target.transform && { transform: target.transform }),
-        sender: ctx.sender,
-        ...(ctx.tracer && { tracer: ctx.tracer }),
-        logger,
-        fingerprint: print,
-      });
-      if (current) toStop.push(current);
-      toStart.push(runtime);
+      }));
     }
     for (const [key, current] of this.sources) {
       if (!wantedSources.has(key) && !bridgeKeys.has(key)) {
