@@ -33,6 +33,7 @@ import {
 import {
   closedLoop,
   eventHeaders,
+  meshgateCommand,
   openLoop,
   percentile,
   repoRoot,
@@ -68,20 +69,7 @@ async function meshgate(yaml: string, port: number): Promise<{ url: string; chil
   writeFileSync(file, yaml);
   const child = spawn(
     process.execPath,
-    [
-      '--conditions=meshgate-source',
-      '--import',
-      'tsx',
-      'packages/gateway/src/main.ts',
-      'start',
-      '-f',
-      file,
-      '--port',
-      String(port),
-      '--host',
-      '127.0.0.1',
-      '--no-watch',
-    ],
+    [...meshgateCommand(), 'start', '-f', file, '--port', String(port), '--host', '127.0.0.1', '--no-watch'],
     {
       cwd: repoRoot,
       env: { ...process.env, MESHGATE_LOG_FORMAT: 'json', MESHGATE_LOG_LEVEL: 'warn' },

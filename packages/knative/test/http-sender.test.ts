@@ -185,6 +185,49 @@ describe('HttpAddressableSender', () => {
     expect(bad.message).toContain('is not http(s)');
   });
 
+  it('aborts every request sharing one signal, and refuses at once on a signal already aborted', async () => {
+    handler = () => {};
+    const controller = new AbortController();
+    const pending = [1, 2, 3].map(() =>
+      sender.send({ url, event, signal: controller.signal }).then(
+        () => undefined,
+        (e: unknown) => e as MeshgateError,
+      ),
+    );
+    setTimeout(() => controller.abort(), 20);
+    for (const err of await Promise.all(pending)) expect(err?.message).toBe(`sending to ${url} was aborted`);
+    const before = received.length;
+    const late = (await sender
+      .send({ url, event, signal: controller.signal })
+      .catch((e: unknown) => e)) as MeshgateError;
+    expect(late.message).toBe(`sending to ${url} was aborted`);
+    expect(received.length).toBe(before); // never sent
+  });
+
+  it('times out a request still waiting for a free connection', async () => {
+    const one = new HttpAddressableSender({ connectionsPerOrigin: 1 });
+    handler = () => {}; // hold the only connection
+    const failure = (e: unknown) => e as MeshgateError;
+    const first = one.send({ url, event, timeoutMs: 400 }).then(() => undefined, failure);
+    const queued = await one.send({ url, event, timeoutMs: 100 }).then(() => undefined, failure);
+    expect(queued?.message).toBe(`no answer from ${url} within 100 ms`);
+    expect((await first)?.message).toBe(`no answer from ${url} within 400 ms`);
+    await one.close();
+  });
+
+  it('stops reading a 2xx body past maxReplyBytes: reply error, next request still served', async () => {
+    const small = new HttpAddressableSender({ maxReplyBytes: 2048 });
+    handler = (_req, _body, res) =>
+      res.writeHead(200, { 'content-type': 'application/cloudevents+json' }).end('x'.repeat(100_000));
+    const response = await small.send({ url, event });
+    expect(response.status).toBe(200);
+    expect(response.replyError).toBe('response body is larger than 2048 bytes');
+    expect(response.body?.byteLength).toBe(1024);
+    handler = (_req, _body, res) => res.writeHead(202).end();
+    expect((await small.send({ url, event })).status).toBe(202);
+    await small.close();
+  });
+
   it('keeps connections alive and at most connectionsPerOrigin open to one origin', async () => {
     const local = new HttpAddressableSender({ connectionsPerOrigin: 2 });
     const seen = new Set<unknown>();

@@ -24,7 +24,7 @@ export function brokerTtl(event: MeshEvent): number | undefined {
 }
 
 /** Stamps the arrival time and a TTL; refuses an event whose TTL is used up (a loop). */
-export function stampIngress(event: MeshEvent, now = new Date()): MeshEvent {
+export function stampIngress(event: MeshEvent, now?: Date): MeshEvent {
   const ttl = brokerTtl(event);
   if (ttl !== undefined && ttl <= 0) {
     throw new InvalidEventError(
@@ -32,7 +32,7 @@ export function stampIngress(event: MeshEvent, now = new Date()): MeshEvent {
     );
   }
   return withAttributes(event, {
-    [ARRIVAL_TIME_ATTRIBUTE]: now.toISOString(),
+    [ARRIVAL_TIME_ATTRIBUTE]: now === undefined ? isoNow() : now.toISOString(),
     [TTL_ATTRIBUTE]: ttl ?? DEFAULT_BROKER_TTL,
   });
 }
@@ -41,4 +41,17 @@ export function stampIngress(event: MeshEvent, now = new Date()): MeshEvent {
 export function replyWithTtl(reply: MeshEvent, original: MeshEvent): MeshEvent {
   const ttl = brokerTtl(original) ?? DEFAULT_BROKER_TTL;
   return withAttributes(reply, { [TTL_ATTRIBUTE]: ttl - 1 });
+}
+
+let lastMs = -1;
+let lastIso = '';
+
+/** The current time in RFC 3339, formatted once per millisecond rather than once per event. */
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }

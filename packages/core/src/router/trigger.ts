@@ -7,7 +7,7 @@ import type { Channel, ChannelSubscription, Delivery } from '../contracts.js';
 import type { DeliveryOutcome, DeliveryPolicy, DeliverySpec } from '../delivery/index.js';
 import { backoffDelayMs, deliverWithRetries } from '../delivery/index.js';
 import type { AddressableSender } from '../delivery/sender.js';
-import type { MeshEvent } from '../event/mesh-event.js';
+import { type MeshEvent, withAttributes } from '../event/mesh-event.js';
 import type { CompiledFilter } from '../filter/index.js';
 import type { Logger } from '../logger.js';
 import { DEFAULT_MAX_IN_FLIGHT, type TriggerDefinition } from './definitions.js';
@@ -207,8 +207,7 @@ export class TriggerRuntime {
 /** Knative keeps the TTL inside the broker: subscribers see the event without it. */
 function withoutTtlForSubscriber(event: MeshEvent): MeshEvent {
   if (!(TTL_ATTRIBUTE in event.attributes)) return event;
-  const { [TTL_ATTRIBUTE]: _ttl, ...attributes } = event.attributes;
-  return { attributes, data: event.data };
+  return withAttributes(event, { [TTL_ATTRIBUTE]: undefined });
 }
 
 function sinceArrival(event: MeshEvent): number | undefined {
