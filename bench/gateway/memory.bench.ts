@@ -2,8 +2,8 @@
  * Issue 3 memory benchmark: resident set of a gateway process with 10,000 Triggers (90% exact on
  * type or source, 10% CESQL) while it takes events at a steady 5,000 events/s (open loop) and
  * delivers each to the Triggers that match (about one) at an HTTP sink in another process.
- * RSS is read from /proc/<pid>/status every 500 ms. The gateway runs from source under tsx,
- * which adds its own compiler to the process (the idle figure with 10 Triggers shows that floor).
+ * RSS is read from /proc/<pid>/status every 500 ms. The gateway is the built `meshgate` command
+ * (as users run it), with its default heap growth (MESHGATE_HEAP_GROWTH_PERCENT, default 30).
  * Baseline in the same script: the same gateway with 10 Triggers, same load.
  *
  * Run: npx tsx bench/gateway/memory.bench.ts [--quick]

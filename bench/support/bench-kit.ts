@@ -50,6 +50,8 @@ export function meshgateCommand(): string[] {
     ...(process.env.MESHGATE_BENCH_PROF
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.MESHGATE_BENCH_PROF}`]
       : []),
+    // MESHGATE_BENCH_NODE_ARGS="--trace-gc ...": node options for the gateway only, for experiments.
+    ...(process.env.MESHGATE_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
     'packages/gateway/bin/meshgate.js',
   ];
 }
@@ -71,6 +73,7 @@ export async function startMeshgateProcess(
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const url = await new Promise<string>((resolve, reject) => {
     lines.on('line', (l) => {
+      if (process.env.MESHGATE_BENCH_ECHO) console.error(`[gateway] ${l}`);
       const m = l.match(/"url":"(http:\/\/[^"]+)"/);
       if (m) resolve(m[1] as string);
     });

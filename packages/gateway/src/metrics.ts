@@ -85,9 +85,7 @@ export function createMetrics(router: () => Router | undefined): GatewayMetrics 
   const broker = (trigger: string): string => {
     let b = brokerOf.get(trigger);
     if (b === undefined) {
-      const t = router()
-        ?.listTriggers()
-        .find((x) => x.key === trigger);
+      const t = router()?.trigger(trigger);
       b = t ? `${t.definition.namespace}/${t.definition.broker}` : 'unknown';
       if (brokerOf.size > 100_000) brokerOf.clear();
       brokerOf.set(trigger, b);

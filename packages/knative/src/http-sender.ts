@@ -126,8 +126,13 @@ export class HttpAddressableSender implements AddressableSender {
    * Sends once. Resolves with any HTTP answer; rejects with a retriable MeshgateError
    * (`DELIVERY_FAILED`) when no answer came: timeout, refused or reset connection, abort.
    */
-  async send(request: SendRequest): Promise<SendResponse> {
-    return this.post(request, encodeHttp(request.event, request.mode ?? 'binary'), true);
+  send(request: SendRequest): Promise<SendResponse> {
+    // Not async: an encoding error (an invalid event) must still come back as a rejection.
+    try {
+      return this.post(request, encodeHttp(request.event, request.mode ?? 'binary'), true);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Several events in one request (batched mode, for a peer gateway); the answer is for all. */

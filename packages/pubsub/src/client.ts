@@ -3,8 +3,9 @@
  * and local runs) or a real project with a service-account credentials file or Application
  * Default Credentials.
  */
-import { PubSub } from '@google-cloud/pubsub';
+import type { PubSub } from '@google-cloud/pubsub';
 import { ConfigError, type ConfigIssue } from '@meshgate/core';
+import { pubsubLibrary } from './library.js';
 
 /** A Connection to one Pub/Sub project. */
 export interface PubSubConnectionOptions {
@@ -70,7 +71,7 @@ export function createPubSubConnection(options: PubSubConnectionOptions): PubSub
     throw new ConfigError(`Pub/Sub connection "${name}": ${detail}`, issues);
   }
   const emulatorHost = options.emulatorHost ?? process.env.PUBSUB_EMULATOR_HOST;
-  const client = new PubSub({
+  const client = new (pubsubLibrary().PubSub)({
     projectId: options.projectId,
     ...(options.emulatorHost !== undefined ? { apiEndpoint: options.emulatorHost, emulatorMode: true } : {}),
     ...(options.credentialsFile !== undefined ? { keyFilename: options.credentialsFile } : {}),

@@ -16,7 +16,7 @@
  * @see https://cloud.google.com/pubsub/docs/lease-management
  * @see https://cloud.google.com/pubsub/docs/ordering
  */
-import { Duration, type Message, type Subscription } from '@google-cloud/pubsub';
+import type { Message, Subscription } from '@google-cloud/pubsub';
 import {
   type ComponentStatus,
   type Delivery,
@@ -28,6 +28,7 @@ import {
 } from '@meshgate/core';
 import { type SubscriptionSettings, ensureSubscription, ensureTopic } from './admin.js';
 import { decodePubSubMessage } from './binding.js';
+import { pubsubLibrary } from './library.js';
 import type { PubSubConnection } from './client.js';
 import { isNotFound, toPubSubError } from './errors.js';
 import { type ForeignMessageStyle, wrapForeignMessage } from './foreign.js';
@@ -201,7 +202,7 @@ export class PubSubSource implements Source {
   private open(): void {
     const subscription = this.options.connection.client.subscription(this.subscriptionName, {
       flowControl: { maxMessages: this.maxInFlight, allowExcessMessages: false },
-      maxExtensionTime: Duration.from({ minutes: this.options.maxExtensionMinutes ?? 60 }),
+      maxExtensionTime: pubsubLibrary().Duration.from({ minutes: this.options.maxExtensionMinutes ?? 60 }),
       batching: { maxMilliseconds: this.options.ackBatchDelayMs ?? 10 },
     });
     this.subscription = subscription;

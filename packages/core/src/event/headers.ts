@@ -54,9 +54,10 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  */
 export function eventToHeaders(event: MeshEvent, opts: HeaderMappingOptions): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(event.attributes)) {
+  const attributes = event.attributes;
+  for (const name in attributes) {
     if (name === 'datacontenttype') continue;
-    const s = canonicalString(value);
+    const s = canonicalString(attributes[name] as AttributeValue);
     headers[opts.prefix + name] = opts.percentEncode === true ? percentEncode(s) : s;
   }
   return headers;

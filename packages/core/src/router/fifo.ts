@@ -24,6 +24,12 @@ export class Fifo<T> {
     if (this.head >= this.items.length) return undefined;
     const item = this.items[this.head];
     this.items[this.head++] = undefined;
+    if (this.head === this.items.length) {
+      // Empty: start over, so an idle queue holds no array of spent slots.
+      this.items.length = 0;
+      this.head = 0;
+      return item;
+    }
     // Compact once the consumed prefix dominates, keeping memory proportional to the backlog.
     if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);

@@ -65,7 +65,7 @@ export function opsRoutes(ctx: OpsRouteContext): RouteHandler {
       case 'deadletters': {
         if (parts.length !== 3) return false;
         const trigger = query.get('trigger') ?? undefined;
-        if (trigger && !router.listTriggers().some((t) => t.key === trigger)) {
+        if (trigger && !router.trigger(trigger)) {
           sendError(res, 404, 'NOT_FOUND', `no trigger ${trigger}`);
           return true;
         }
@@ -132,7 +132,7 @@ function openTail(
     }
     broker = `${namespace}/${name}`;
   } else {
-    const trigger = router.listTriggers().find((t) => t.key === `${namespace}/${name}`);
+    const trigger = router.trigger(`${namespace}/${name}`);
     if (!trigger) {
       sendError(res, 404, 'NOT_FOUND', `no trigger ${namespace}/${name}`);
       return true;

@@ -19,10 +19,8 @@ import {
   TraceFlags,
   trace,
 } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { createRequire } from 'node:module';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import {
   ConfigError,
   type DeliveryTracer,
@@ -125,7 +123,30 @@ export class OtelDeliveryTracer implements DeliveryTracer {
   }
 }
 
+const require = createRequire(import.meta.url);
+
+/**
+ * The OpenTelemetry SDK and OTLP exporter, loaded only when tracing is on: a gateway without it
+ * does not carry their ~15 MB (they are CommonJS, so require keeps createTracing synchronous).
+ */
+function otelSdk() {
+  return {
+    ...(require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http')),
+    ...(require('@opentelemetry/resources') as typeof import('@opentelemetry/resources')),
+    ...(require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base')),
+    ...(require('@opentelemetry/semantic-conventions') as typeof import('@opentelemetry/semantic-conventions')),
+  };
+}
+
 export function createTracing(options: TracingOptions): Tracing {
+  const {
+    OTLPTraceExporter,
+    BatchSpanProcessor,
+    BasicTracerProvider,
+    resourceFromAttributes,
+    ATTR_SERVICE_NAME,
+    ATTR_SERVICE_VERSION,
+  } = otelSdk();
   const exporter =
     options.exporter ??
     new OTLPTraceExporter({
