@@ -7,6 +7,7 @@
  *
  *   npx tsx bench/nats/bridge.ts        # BENCH_EVENTS=20000 BENCH_ROUNDS=3 BENCH_WINDOW=1000
  *   BENCH_RAW_MSGID=1 npx tsx bench/nats/bridge.ts   # the raw loop sets Nats-Msg-Id too
+ *   BENCH_RAW_NO_TRACES=1 ...                         # and turns off per-request stack traces
  */
 import { spawnSync } from 'node:child_process';
 import type { NatsConnection } from 'nats';
@@ -29,6 +30,9 @@ const N = Number(process.env.BENCH_EVENTS ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 1000);
 const RAW_MSGID = process.env.BENCH_RAW_MSGID === '1';
+// BENCH_RAW_NO_TRACES=1: the raw loop's connection also turns off nats.js's per-request stack
+// traces (noAsyncTraces), as meshgate's connections do.
+const RAW_NO_TRACES = process.env.BENCH_RAW_NO_TRACES === '1';
 const run = `BENCH_${Date.now().toString(36)}`;
 /** Process CPU time per moved message, in µs, per mover. */
 const cpuPerMsg = { meshgate: [] as number[], raw: [] as number[] };
@@ -134,7 +138,7 @@ async function rawRound(nc: NatsConnection, round: number): Promise<number> {
     ack_policy: AckPolicy.Explicit,
     max_ack_pending: WINDOW,
   });
-  const worker = await connect({ servers });
+  const worker = await connect({ servers, ...(RAW_NO_TRACES && { noAsyncTraces: true }) });
   const js = worker.jetstream();
   const consumer = await js.consumers.get(s.a, 'raw');
   const rate = await withCpu(cpuPerMsg.raw, async () => {
