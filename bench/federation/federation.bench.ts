@@ -326,6 +326,16 @@ console.log(
 );
 console.log(`\nbytes across, on / off: ${(libOn.bytes / libOff.bytes).toFixed(3)}`);
 
-for (const p of [east, west, single]) p.child.kill('SIGKILL');
+// With MESHGATE_BENCH_PROF the gateways must exit cleanly to write their CPU profiles.
+const profiling = process.env.MESHGATE_BENCH_PROF !== undefined;
+await Promise.all(
+  [east, west, single].map(
+    (p) =>
+      new Promise((resolve) => {
+        p.child.once('exit', resolve);
+        p.child.kill(profiling ? 'SIGTERM' : 'SIGKILL');
+      }),
+  ),
+);
 sink.stop();
 process.exit(0);

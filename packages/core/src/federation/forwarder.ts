@@ -164,8 +164,7 @@ export class PeerForwarder {
     }
     const copy = recordHop(withTargets(event, targets), this.#table.gatewayId);
     const span = this.#tracer?.startDelivery(peer, event, 'peer');
-    const headers: Record<string, string> = { ...link.headers, ...span?.headers };
-    if (link.token !== undefined) headers.authorization = `Bearer ${link.token}`;
+    const headers = peerHeaders(link.headers, span?.headers, link.token);
     const outcome = await deliverWithRetries(
       {
         url: peerBrokerUrl(link.url, key),
@@ -212,10 +211,28 @@ export function peerBrokerUrl(base: string, key: string): string {
 /** Data bytes plus attribute names and values: what a binary-mode request carries, headers' framing aside. */
 export function approximateSize(event: MeshEvent): number {
   let size = event.data?.byteLength ?? 0;
-  for (const [name, value] of Object.entries(event.attributes)) {
+  const attributes = event.attributes;
+  for (const name in attributes) {
+    const value = attributes[name];
     size +=
       name.length +
       (value instanceof Uint8Array ? Math.ceil(value.byteLength / 3) * 4 : String(value).length);
   }
   return size;
+}
+
+/**
+ * A peer request's headers: the link's, the span's, then the bearer token. Copied key by key:
+ * adding a key to a spread clone is slow in V8 (it showed in the federation profile).
+ */
+function peerHeaders(
+  link: Record<string, string> | undefined,
+  span: Record<string, string> | undefined,
+  token: string | undefined,
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (link !== undefined) for (const k in link) headers[k] = link[k] as string;
+  if (span !== undefined) for (const k in span) headers[k] = span[k] as string;
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  return headers;
 }
