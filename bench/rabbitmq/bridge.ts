@@ -9,6 +9,7 @@
  *
  *   rabbitmq-plugins enable rabbitmq_shovel    # once
  *   npx tsx bench/rabbitmq/bridge.ts           # BENCH_EVENTS=20000 BENCH_ROUNDS=2 BENCH_WINDOW=1000
+ *   BENCH_ONLY=meshgate|shovel ...             # one mover only (e.g. to read the broker's CPU)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import type { ChannelModel } from 'amqplib';
@@ -165,6 +166,10 @@ async function main(): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
     if (only === 'meshgate') {
       mg.push(await meshgateRound(admin, round));
+      continue;
+    }
+    if (only === 'shovel') {
+      sh.push(await shovelRound(admin, round));
       continue;
     }
     // Interleaved, alternating who goes first, so drift on a shared machine hits both.
