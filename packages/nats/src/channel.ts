@@ -17,8 +17,9 @@ import {
 } from '@meshgate/core';
 import { type NatsConnection, RetentionPolicy, StorageType } from 'nats';
 import { type ContentMode, toNatsMessage } from './binding.js';
-import { jetStreamOf, NatsConnectionKeeper, type NatsServers } from './connection.js';
+import { NatsConnectionKeeper, type NatsServers } from './connection.js';
 import { natsError } from './errors.js';
+import { JetStreamPublisher } from './jetstream-publisher.js';
 import { JetStreamConsumer, jetStreamName } from './jetstream-consumer.js';
 import { natsMsgId, toMsgHdrs } from './sink.js';
 
@@ -77,10 +78,10 @@ export class NatsChannel implements Channel {
     const nc = this.keeper.ready() ?? (await this.keeper.connected(timeout));
     const msg = toNatsMessage(event, this.options.mode ?? 'binary');
     try {
-      await jetStreamOf(nc).publish(this.subject, msg.data, {
+      await JetStreamPublisher.of(nc).publish(this.subject, msg.data, {
         headers: toMsgHdrs(msg.headers),
         msgID: natsMsgId(event),
-        timeout,
+        timeoutMs: timeout,
       });
     } catch (err) {
       throw natsError(`NATS channel ${this.options.name}`, `subject "${this.subject}"`, err);

@@ -9,8 +9,9 @@
 import { type ComponentStatus, MeshgateError, type MeshEvent, type Sink } from '@meshgate/core';
 import { headers as natsHeaders, type MsgHdrs } from 'nats';
 import { type ContentMode, type NatsHeaderRecord, toNatsMessage } from './binding.js';
-import { jetStreamOf, NatsConnectionKeeper, type NatsServers } from './connection.js';
+import { NatsConnectionKeeper, type NatsServers } from './connection.js';
 import { natsError } from './errors.js';
+import { JetStreamPublisher } from './jetstream-publisher.js';
 
 export interface NatsSinkOptions {
   name: string;
@@ -35,7 +36,7 @@ export function natsMsgId(event: MeshEvent): string {
 export function toMsgHdrs(record: NatsHeaderRecord | undefined): MsgHdrs | undefined {
   if (record === undefined) return undefined;
   const h = natsHeaders();
-  for (const [k, v] of Object.entries(record)) h.set(k, v);
+  for (const k in record) h.set(k, record[k] as string);
   return h;
 }
 
@@ -70,7 +71,11 @@ export class NatsSink implements Sink {
       return;
     }
     try {
-      await jetStreamOf(nc).publish(subject, msg.data, { headers, msgID: natsMsgId(event), timeout });
+      await JetStreamPublisher.of(nc).publish(subject, msg.data, {
+        headers,
+        msgID: natsMsgId(event),
+        timeoutMs: timeout,
+      });
     } catch (err) {
       throw natsError(this.label, `subject "${subject}"`, err);
     }
