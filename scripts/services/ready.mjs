@@ -7,7 +7,8 @@
 // Exit 0 when ready, 1 (with the reason on stderr) when not.
 const [, , service, endpoint] = process.argv;
 
-async function kafka(brokers) {
+/** Connects a kafkajs admin client with `extra` options (sasl, ssl), runs `work`, disconnects. */
+async function withKafkaAdmin(brokers, extra, work) {
   const { Kafka, logLevel } = await import('kafkajs');
   const admin = new Kafka({
     clientId: 'meshgate-ready',
@@ -15,18 +16,25 @@ async function kafka(brokers) {
     logLevel: logLevel.NOTHING,
     retry: { retries: 0 },
     connectionTimeout: 2000,
+    ...extra,
   }).admin();
-  await admin.connect();
   try {
+    await admin.connect();
+    await work(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function kafka(brokers) {
+  await withKafkaAdmin(brokers, {}, async (admin) => {
     await admin.createTopics({
       topics: [{ topic: 'meshgate.ready', numPartitions: 1 }],
       waitForLeaders: true,
     });
     const topics = await admin.listTopics();
     if (!topics.includes('meshgate.ready')) throw new Error('created topic meshgate.ready is not listed');
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 async function pubsub(host) {
@@ -62,25 +70,15 @@ async function nats(url) {
 
 /** The SASL listener: the test user logs in with every mechanism and reads the metadata. */
 async function kafkaSasl(brokers) {
-  const { Kafka, logLevel } = await import('kafkajs');
   const username = need('KAFKA_SASL_USER');
   const password = need('KAFKA_SASL_PASSWORD');
   for (const mechanism of ['scram-sha-256', 'scram-sha-512', 'plain']) {
-    const admin = new Kafka({
-      clientId: 'meshgate-ready',
-      brokers: brokers.split(','),
-      sasl: { mechanism, username, password },
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 0 },
-      connectionTimeout: 2000,
-    }).admin();
     try {
-      await admin.connect();
-      await admin.listTopics();
+      await withKafkaAdmin(brokers, { sasl: { mechanism, username, password } }, (admin) =>
+        admin.listTopics(),
+      );
     } catch (err) {
       throw new Error(`${mechanism}: ${err?.message ?? err}`);
-    } finally {
-      await admin.disconnect();
     }
   }
 }
@@ -88,21 +86,8 @@ async function kafkaSasl(brokers) {
 /** The SSL listener, with the test CA (KAFKA_TLS_CA_FILE) trusted. */
 async function kafkaTls(brokers) {
   const { readFileSync } = await import('node:fs');
-  const { Kafka, logLevel } = await import('kafkajs');
-  const admin = new Kafka({
-    clientId: 'meshgate-ready',
-    brokers: brokers.split(','),
-    ssl: { ca: [readFileSync(need('KAFKA_TLS_CA_FILE'), 'utf8')] },
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 0 },
-    connectionTimeout: 2000,
-  }).admin();
-  try {
-    await admin.connect();
-    await admin.listTopics();
-  } finally {
-    await admin.disconnect();
-  }
+  const ssl = { ca: [readFileSync(need('KAFKA_TLS_CA_FILE'), 'utf8')] };
+  await withKafkaAdmin(brokers, { ssl }, (admin) => admin.listTopics());
 }
 
 /** The limited user may declare meshgate-limited.* and nothing else. */
