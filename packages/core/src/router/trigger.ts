@@ -41,6 +41,8 @@ export interface TriggerRuntimeOptions {
 
 export class TriggerRuntime {
   readonly key: string;
+  /** Its Broker's `<namespace>/<name>`. */
+  readonly brokerKey: string;
   readonly counters: TriggerCounters = {
     received: 0,
     delivered: 0,
@@ -62,6 +64,7 @@ export class TriggerRuntime {
     setMaxListeners(0, this.abort.signal);
     const d = options.definition;
     this.key = `${d.namespace}/${d.name}`;
+    this.brokerKey = `${d.namespace}/${d.broker}`;
   }
 
   get definition(): TriggerDefinition {

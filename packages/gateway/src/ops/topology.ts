@@ -166,7 +166,7 @@ export function buildTopology(input: TopologyInput): Topology {
     nodes.push(triggerNode(t, deadLetters.total(t.key)));
     edges.push({
       id: `filter:${t.key}`,
-      source: `broker:${t.definition.namespace}/${t.definition.broker}`,
+      source: `broker:${t.brokerKey}`,
       target: `trigger:${t.key}`,
       kind: 'filter',
       rate: r(`t:${t.key}:in`),
