@@ -103,6 +103,9 @@ export class HttpAddressableSender implements AddressableSender {
   private readonly userAgent: string;
   private readonly targets = new Map<string, Target>();
   private readonly signals = new SignalRegistry();
+  /** How much of a response body is read: a reply up to maxReplyBytes, an error body for draining. */
+  private readonly bodyLimit = (status: number): number =>
+    status >= 200 && status < 300 ? this.maxReplyBytes : DRAIN_LIMIT;
 
   constructor(options: HttpAddressableSenderOptions = {}) {
     const egress = options.egress instanceof EgressGuard ? options.egress : new EgressGuard(options.egress);
@@ -152,7 +155,7 @@ export class HttpAddressableSender implements AddressableSender {
     const exchange = await new Promise<ExchangeResult>((resolve, reject) => {
       const { signal } = request;
       const x = new HttpExchange(
-        (status) => (status >= 200 && status < 300 ? this.maxReplyBytes : DRAIN_LIMIT),
+        this.bodyLimit,
         resolve,
         (err, reason) => reject(sendError(url, err, reason)),
         request.timeoutMs,
