@@ -4,7 +4,7 @@ import { makeEvent } from '../event/mesh-event.js';
 import type { MeshEvent } from '../event/mesh-event.js';
 import { TriggerFilter, compileFilter } from './compile.js';
 import { atomHolds } from './requirement.js';
-import { TriggerIndex } from './trigger-index.js';
+import { EXACT_GUARD_MIN, TriggerIndex } from './trigger-index.js';
 import type { CompiledFilter, SubscriptionsApiFilter, TriggerFilterSpec } from './types.js';
 
 // Few names and values that share prefixes and suffixes, so that random filters often match;
@@ -194,6 +194,53 @@ describe('TriggerIndex', () => {
     expect(index.evaluations).toBe(2);
     expect(index.match(makeEvent({ type: 't43', source: '/s/19/a', subject: 'y' }))).toEqual([19]);
     expect(index.evaluations).toBe(3);
+  });
+
+  it('stays exact with its fingerprint filters on, as Triggers come and go across the threshold', () => {
+    // Values of one family: shared beginnings, endings and lengths, so fingerprints collide often.
+    const typeOf = (i: number) => `com.example.${i % 7}.order.${i}.created`;
+    const sourceOf = (i: number) => `/tenants/t${i % 5}/apps/${i}`;
+    const spec = (i: number): TriggerFilterSpec =>
+      i % 4 === 0
+        ? { filters: [{ exact: { type: typeOf(i) } }] }
+        : i % 4 === 1
+          ? { filter: { attributes: { source: sourceOf(i) } } }
+          : i % 4 === 2
+            ? { filters: [{ prefix: { source: `${sourceOf(i)}/` } }] }
+            : { filters: [{ suffix: { type: `.${i}.created` } }] };
+    const index = new TriggerIndex<number>();
+    const filters = new Map<number, CompiledFilter>();
+    const events = Array.from({ length: 400 }, (_, k) => {
+      const i = (k * 7919) % (4 * EXACT_GUARD_MIN);
+      return makeEvent({
+        type: k % 3 === 0 ? typeOf(i) : `${typeOf(i)}x`,
+        source: k % 2 === 0 ? sourceOf(i) : `${sourceOf(i)}/${k}`,
+      });
+    });
+    const check = () => {
+      for (const event of events) {
+        const expected = [...filters].filter(([, f]) => f.matches(event)).map(([i]) => i);
+        expect(index.match(event)).toEqual(expected);
+      }
+    };
+    for (let i = 0; i < 4 * EXACT_GUARD_MIN; i++) {
+      const f = compileFilter(spec(i));
+      filters.set(i, f);
+      index.add(`t${i}`, f, i);
+    }
+    check();
+    // Below the threshold the exact maps run unguarded; then above it again.
+    for (let i = 0; i < 4 * EXACT_GUARD_MIN; i += 2) {
+      index.remove(`t${i}`);
+      filters.delete(i);
+    }
+    check();
+    for (let i = 0; i < 4 * EXACT_GUARD_MIN; i += 4) {
+      const f = compileFilter(spec(i));
+      filters.set(i, f);
+      index.add(`t${i}`, f, i);
+    }
+    check();
   });
 
   it('keeps a filter it did not compile in the residual list', () => {

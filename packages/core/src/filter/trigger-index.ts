@@ -16,6 +16,15 @@ import type { MeshEvent } from '../event/mesh-event.js';
 import { attributeText } from './attribute-value.js';
 import { TriggerFilter } from './compile.js';
 import type { FilterNode } from './filter-node.js';
+import {
+  affixFingerprint,
+  edgeFingerprint,
+  FingerprintFilter,
+  FNV_OFFSET,
+  FNV_PRIME,
+  HASH_MASK,
+  valueFingerprint,
+} from './fingerprint-filter.js';
 import { type Atom, type AtomKind, type Clause, atomTest } from './requirement.js';
 import type { CompiledFilter } from './types.js';
 
@@ -41,20 +50,32 @@ interface Entry<T> {
 /** Most buckets hold one Trigger: it is stored as is, saving a memory load per lookup. */
 type Bucket<T> = Entry<T> | Entry<T>[];
 
-/** Exact values of one attribute: one hash lookup of the event's value. */
+/**
+ * Exact values of one attribute: one hash lookup of the event's value. Once the map is large
+ * (EXACT_GUARD_MIN values), a fingerprint filter skips the lookups that would find nothing: a
+ * lookup among thousands of values costs cache misses, reading a few characters does not.
+ */
 interface ExactProbe<T> {
   readonly kind: 'exact';
   readonly key: string;
   readonly attribute: string;
   readonly buckets: Map<string, Bucket<T>>;
+  /** The fingerprints of the filed atoms' values. */
+  readonly filter: FingerprintFilter;
+  /** Whether match() consults the filter (the map has EXACT_GUARD_MIN values or more). */
+  guarded: boolean;
 }
 
+/** Below this many values an exact map stays in cache and the filter would only add work. */
+export const EXACT_GUARD_MIN = 256;
+
 /**
- * Prefixes (or suffixes) of one attribute, keyed by a hash of the affix. One pass over the event's
- * value hashes every affix length in use, with no string slicing; a hash collision only adds a
- * candidate, which full evaluation then rejects. Most of those lengths find nothing, so a small
- * bitset of the hashes in use (a one-hash Bloom filter, a few bits per key, cache-resident)
- * answers "certainly absent" before the map is touched.
+ * Prefixes (or suffixes) of one attribute, keyed by a hash of the affix; a hash collision only
+ * adds a candidate, which full evaluation then rejects. Most affix lengths in use find nothing in
+ * a given value, so each length is first checked by one character (affixes mostly end at a
+ * separator such as `/` or `.`, and most lengths of a value do not), then by its fingerprint (see
+ * fingerprint-filter.ts); only a length that gets past both pays for hashing the value up to that length (incrementally,
+ * with no string slicing) and a map lookup.
  */
 interface AffixProbe<T> {
   readonly kind: 'prefix' | 'suffix';
@@ -65,10 +86,10 @@ interface AffixProbe<T> {
   /** How many filed atoms use each length. */
   readonly lengthUse: Map<number, number>;
   readonly buckets: Map<number, Bucket<T>>;
-  /** Bit `hash & (size - 1)` is set for every key of `buckets` (and maybe for removed ones). */
-  bits: Uint32Array;
-  /** Keys removed since the bitset was last rebuilt (their bits may still be set). */
-  removedSinceRebuild: number;
+  /** Each filed affix's length and its character at the free edge (see `edgeFingerprint`). */
+  readonly edges: FingerprintFilter;
+  /** The fingerprints of the filed affixes. */
+  readonly filter: FingerprintFilter;
 }
 
 type Probe<T> = ExactProbe<T> | AffixProbe<T>;
@@ -128,11 +149,13 @@ export class TriggerIndex<T> {
       const probe = this.#probeFor(atom, true)!;
       if (probe.kind === 'exact') {
         addToBucket(probe.buckets, atom.value, entry);
+        probe.filter.add(valueFingerprint(atom.value));
+        probe.guarded = probe.buckets.size >= EXACT_GUARD_MIN;
       } else {
-        const hash = affixHash(atom.value, probe.kind === 'suffix');
-        addToBucket(probe.buckets, hash, entry);
-        if (probe.buckets.size * BITS_PER_KEY > probe.bits.length * 32) rebuildBits(probe);
-        else setBit(probe.bits, hash);
+        const fromEnd = probe.kind === 'suffix';
+        addToBucket(probe.buckets, affixHash(atom.value, fromEnd), entry);
+        probe.edges.add(edgeFingerprint(atom.value, atom.value.length, fromEnd));
+        probe.filter.add(affixFingerprint(atom.value, atom.value.length, fromEnd));
         const length = atom.value.length;
         const uses = probe.lengthUse.get(length) ?? 0;
         probe.lengthUse.set(length, uses + 1);
@@ -162,24 +185,28 @@ export class TriggerIndex<T> {
       const actual = attributeText(event, probe.attribute);
       if (actual === undefined) continue;
       if (probe.kind === 'exact') {
+        if (probe.guarded && !probe.filter.mayHave(valueFingerprint(actual))) continue;
         const bucket = probe.buckets.get(actual);
         if (bucket !== undefined) evaluated += considerBucket(bucket, event, stamp, hits);
         continue;
       }
-      // Hash the value's affixes in one pass, looking up each length in use on the way.
+      // Each length in use: its fingerprint first; past the bitset, hash the value up to it
+      // (continuing from the shorter lengths already hashed) and look the bucket up.
       const lengths = probe.lengths;
+      const { edges, filter } = probe;
       const n = actual.length;
       const fromEnd = probe.kind === 'suffix';
-      let next = 0;
+      let hashed = 0;
       let hash = FNV_OFFSET;
-      for (let i = 0; i < n && next < lengths.length; i++) {
-        hash = Math.imul(hash ^ actual.charCodeAt(fromEnd ? n - 1 - i : i), FNV_PRIME);
-        if (i + 1 !== lengths[next]) continue;
-        next++;
-        const key = hash & HASH_MASK;
-        const bits = probe.bits;
-        if ((bits[(key >>> 5) & (bits.length - 1)]! & (1 << (key & 31))) === 0) continue;
-        const bucket = probe.buckets.get(key);
+      for (let l = 0; l < lengths.length; l++) {
+        const length = lengths[l]!;
+        if (length > n) break;
+        if (!edges.mayHave(edgeFingerprint(actual, length, fromEnd))) continue;
+        if (!filter.mayHave(affixFingerprint(actual, length, fromEnd))) continue;
+        for (; hashed < length; hashed++) {
+          hash = Math.imul(hash ^ actual.charCodeAt(fromEnd ? n - 1 - hashed : hashed), FNV_PRIME);
+        }
+        const bucket = probe.buckets.get(hash & HASH_MASK);
         if (bucket !== undefined) evaluated += considerBucket(bucket, event, stamp, hits);
       }
     }
@@ -222,7 +249,7 @@ export class TriggerIndex<T> {
       const { kind, attribute } = atom;
       probe =
         kind === 'exact'
-          ? { kind, key, attribute, buckets: new Map() }
+          ? { kind, key, attribute, buckets: new Map(), filter: new FingerprintFilter(), guarded: false }
           : {
               kind,
               key,
@@ -230,8 +257,8 @@ export class TriggerIndex<T> {
               lengths: [],
               lengthUse: new Map(),
               buckets: new Map(),
-              bits: new Uint32Array(MIN_BIT_WORDS),
-              removedSinceRebuild: 0,
+              edges: new FingerprintFilter(),
+              filter: new FingerprintFilter(),
             };
       this.#probes.set(key, probe);
       this.#probeList = [...this.#probes.values()];
@@ -244,9 +271,13 @@ export class TriggerIndex<T> {
     if (probe === undefined) return;
     if (probe.kind === 'exact') {
       removeFromBucket(probe.buckets, atom.value, entry);
+      probe.filter.remove(valueFingerprint(atom.value));
+      probe.guarded = probe.buckets.size >= EXACT_GUARD_MIN;
     } else {
-      removeFromBucket(probe.buckets, affixHash(atom.value, probe.kind === 'suffix'), entry);
-      if (++probe.removedSinceRebuild > probe.buckets.size) rebuildBits(probe);
+      const fromEnd = probe.kind === 'suffix';
+      removeFromBucket(probe.buckets, affixHash(atom.value, fromEnd), entry);
+      probe.edges.remove(edgeFingerprint(atom.value, atom.value.length, fromEnd));
+      probe.filter.remove(affixFingerprint(atom.value, atom.value.length, fromEnd));
       const length = atom.value.length;
       const uses = (probe.lengthUse.get(length) ?? 1) - 1;
       if (uses > 0) probe.lengthUse.set(length, uses);
@@ -261,30 +292,6 @@ export class TriggerIndex<T> {
       this.#probeList = [...this.#probes.values()];
     }
   }
-}
-
-// FNV-1a over UTF-16 code units, masked to 30 bits so that every key is a small integer.
-const FNV_OFFSET = 0x811c9dc5 | 0;
-const FNV_PRIME = 0x01000193;
-const HASH_MASK = 0x3fffffff;
-
-// The affix bitset: at least BITS_PER_KEY bits per key (about 1 in 16 absent affixes gets past
-// it), a power of two number of 32-bit words, starting at 1 KiB.
-const BITS_PER_KEY = 16;
-const MIN_BIT_WORDS = 256;
-
-function setBit(bits: Uint32Array, key: number): void {
-  const word = (key >>> 5) & (bits.length - 1);
-  bits[word] = bits[word]! | (1 << (key & 31));
-}
-
-/** Sizes the bitset for the current keys and sets exactly their bits. */
-function rebuildBits<T>(probe: AffixProbe<T>): void {
-  let words = MIN_BIT_WORDS;
-  while (words * 32 < probe.buckets.size * BITS_PER_KEY * 2) words *= 2;
-  probe.bits = new Uint32Array(words);
-  for (const key of probe.buckets.keys()) setBit(probe.bits, key);
-  probe.removedSinceRebuild = 0;
 }
 
 /** The hash match() computes for an affix: over its characters from the start, or from the end for suffixes. */
