@@ -1,15 +1,18 @@
 /**
  * RabbitMQ bridge benchmark: move N persistent CloudEvents (binary mode, 1 KiB data) from a
  * queue to an exchange (bound to a second queue), with publisher confirms on the destination and
- * source acks only after the confirm, two ways on the same broker:
+ * source acks only after the confirm, three ways on the same broker:
  *   - meshgate: RabbitmqSource -> RabbitmqSink in this process (prefetch = maxInFlight);
- *   - the Shovel plugin (dynamic shovel, ack-mode on-confirm, same prefetch).
- * Rate = messages arriving in the destination queue / time, measured the same way for both
+ *   - the Shovel plugin (dynamic shovel, ack-mode on-confirm, same prefetch);
+ *   - raw: the same move written with amqplib alone (consume, publish on a confirm channel, ack
+ *     each message on its confirm), to tell what amqplib and a Node process cost from meshgate's own.
+ * Rate = messages arriving in the destination queue / time, measured the same way for all
  * (polling the destination queue depth from the first arrival to the last), runs interleaved.
  *
  *   rabbitmq-plugins enable rabbitmq_shovel    # once
  *   npx tsx bench/rabbitmq/bridge.ts           # BENCH_EVENTS=20000 BENCH_ROUNDS=2 BENCH_WINDOW=1000
- *   BENCH_ONLY=meshgate|shovel ...             # one mover only (e.g. to read the broker's CPU)
+ *   BENCH_ONLY=meshgate|shovel|raw ...         # one mover only (e.g. to read the broker's CPU)
+ *   BENCH_PROF=<dir> ...                       # CPU profile of the meshgate moves
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import type { ChannelModel } from 'amqplib';
@@ -34,8 +37,30 @@ const N = Number(process.env.BENCH_EVENTS ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 1000);
 const run = `bench-${Date.now().toString(36)}`;
-/** CPU time of this process over wall time, per meshgate round (1.0 = one core busy). */
-const cpuShare: number[] = [];
+/**
+ * `BENCH_PROF=<dir>`: a CPU profile of this process while meshgate moves (preload excluded), one
+ * file per round, for chrome://inspect or speedscope.
+ */
+const profileDir = process.env.BENCH_PROF;
+async function profiled<T>(label: string, work: () => Promise<T>): Promise<T> {
+  if (profileDir === undefined) return work();
+  const { Session } = await import('node:inspector/promises');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(profileDir, { recursive: true });
+    writeFileSync(`${profileDir}/${label}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+/** CPU time of this process over wall time, per round of the movers in it (1.0 = one core busy). */
+const cpuShare: { meshgate: number[]; raw: number[] } = { meshgate: [], raw: [] };
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -103,17 +128,53 @@ async function meshgateRound(admin: ChannelModel, round: number): Promise<number
   const rate = measure(admin, q.dst);
   const cpu = process.cpuUsage();
   const t0 = performance.now();
-  await source.start((d) => {
-    sink.send(d.event).then(
-      () => d.ack(),
-      (err: Error) => d.nack(err, 100),
+  const r = await profiled(`meshgate-${round}`, async () => {
+    await source.start((d) => {
+      sink.send(d.event).then(
+        () => d.ack(),
+        (err: Error) => d.nack(err, 100),
+      );
+    });
+    return rate;
+  });
+  const used = process.cpuUsage(cpu);
+  cpuShare.meshgate.push((used.user + used.system) / 1000 / (performance.now() - t0));
+  await source.stop();
+  await sink.close();
+  await drop(admin, q);
+  return r;
+}
+
+/** The same move with amqplib alone: consume, publish on a confirm channel, ack on the confirm. */
+async function rawRound(admin: ChannelModel, round: number): Promise<number> {
+  const q = await declare(admin, `raw${round}`);
+  await preload(admin, q.src);
+  const inConn = await amqp.connect(url);
+  const outConn = await amqp.connect(url);
+  const inCh = await inConn.createChannel();
+  const outCh = await outConn.createConfirmChannel();
+  await inCh.prefetch(WINDOW);
+  const rate = measure(admin, q.dst);
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  await inCh.consume(q.src, (msg) => {
+    if (msg === null) return;
+    outCh.publish(
+      q.exchange,
+      msg.fields.routingKey,
+      msg.content,
+      { ...msg.properties, mandatory: true },
+      (err) => {
+        if (err) inCh.nack(msg, false, true);
+        else inCh.ack(msg);
+      },
     );
   });
   const r = await rate;
   const used = process.cpuUsage(cpu);
-  cpuShare.push((used.user + used.system) / 1000 / (performance.now() - t0));
-  await source.stop();
-  await sink.close();
+  cpuShare.raw.push((used.user + used.system) / 1000 / (performance.now() - t0));
+  await inConn.close();
+  await outConn.close();
   await drop(admin, q);
   return r;
 }
@@ -158,44 +219,53 @@ async function drop(admin: ChannelModel, q: { src: string; dst: string; exchange
   await ch.close();
 }
 
+type Mover = 'shovel' | 'meshgate' | 'raw';
+const MOVERS: Record<Mover, (admin: ChannelModel, round: number) => Promise<number>> = {
+  shovel: shovelRound,
+  meshgate: meshgateRound,
+  raw: rawRound,
+};
+
 async function main(): Promise<void> {
   const admin = await amqp.connect(url);
-  const mg: number[] = [];
-  const sh: number[] = [];
-  const only = process.env.BENCH_ONLY;
+  const only = process.env.BENCH_ONLY as Mover | undefined;
+  if (only !== undefined && !(only in MOVERS))
+    throw new Error(`BENCH_ONLY must be one of ${Object.keys(MOVERS).join(', ')}`);
+  const movers: Mover[] = only === undefined ? ['shovel', 'meshgate', 'raw'] : [only];
+  const rates: Record<Mover, number[]> = { shovel: [], meshgate: [], raw: [] };
   for (let round = 0; round < ROUNDS; round++) {
-    if (only === 'meshgate') {
-      mg.push(await meshgateRound(admin, round));
-      continue;
-    }
-    if (only === 'shovel') {
-      sh.push(await shovelRound(admin, round));
-      continue;
-    }
-    // Interleaved, alternating who goes first, so drift on a shared machine hits both.
-    if (round % 2 === 0) {
-      sh.push(await shovelRound(admin, round));
-      mg.push(await meshgateRound(admin, round));
-    } else {
-      mg.push(await meshgateRound(admin, round));
-      sh.push(await shovelRound(admin, round));
+    // Interleaved, rotating who goes first, so drift on a shared machine hits every mover.
+    for (let k = 0; k < movers.length; k++) {
+      const mover = movers[(round + k) % movers.length]!;
+      rates[mover].push(await MOVERS[mover](admin, round));
     }
   }
   await admin.close();
   const fmt = (xs: number[]) => xs.map((x) => Math.round(x).toLocaleString('en-US')).join(' / ');
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+  const ratio = (m: Mover, to: Mover) => (median(rates[m]) / median(rates[to])).toFixed(2);
   console.log(
     `\nRabbitMQ queue -> exchange bridge, ${N} persistent 1 KiB events, window ${WINDOW}, confirms on both sides\n`,
   );
-  console.log('| mover | msg/s per round | ratio to Shovel (median) |');
-  console.log('| --- | --- | --- |');
-  console.log(`| Shovel plugin (on-confirm) | ${fmt(sh)} | 1.00 |`);
-  console.log(
-    `| meshgate RabbitmqSource -> RabbitmqSink | ${fmt(mg)} | ${(median(mg) / median(sh)).toFixed(2)} |`,
-  );
-  console.log(
-    `\nmeshgate process CPU per round: ${cpuShare.map((c) => `${Math.round(c * 100)}%`).join(' / ')} of one core`,
-  );
+  console.log('| mover | msg/s per round | median msg/s | ratio to Shovel (medians) |');
+  console.log('| --- | --- | --- | --- |');
+  const rows: [Mover, string][] = [
+    ['shovel', 'Shovel plugin (on-confirm)'],
+    ['meshgate', 'meshgate RabbitmqSource -> RabbitmqSink'],
+    ['raw', 'raw amqplib loop (consume, publish, ack on confirm)'],
+  ];
+  for (const [m, label] of rows) {
+    if (rates[m].length === 0) continue;
+    console.log(
+      `| ${label} | ${fmt(rates[m])} | ${Math.round(median(rates[m])).toLocaleString('en-US')} | ${ratio(m, 'shovel')} |`,
+    );
+  }
+  if (rates.meshgate.length > 0 && rates.raw.length > 0)
+    console.log(`\nmeshgate / raw amqplib loop: ${ratio('meshgate', 'raw')}`);
+  const share = (xs: number[]) => xs.map((c) => `${Math.round(c * 100)}%`).join(' / ');
+  for (const m of ['meshgate', 'raw'] as const) {
+    if (cpuShare[m].length > 0) console.log(`${m} process CPU per round: ${share(cpuShare[m])} of one core`);
+  }
 }
 
 await main();
