@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { postEvent } from './support/gateway.js';
 import { freePort } from './support/ports.js';
-import { startMeshgate, startSubscriber } from './support/processes.js';
+import { type SubscriberRequest, startMeshgate, startSubscriber } from './support/processes.js';
 
 function gatewayConfig(
   id: string,
@@ -145,5 +145,75 @@ describe('federation between gateway processes', () => {
       .toMatchObject({ forwarded: 50, filteredOut: 0 });
     await eastGw.stop();
     await westGw.stop();
+  });
+
+  it('batches what waits for a slow peer into CloudEvents batches, and loses nothing', async () => {
+    // The peer is a plain HTTP server answering 202 after 50 ms. The test speaks for it: it
+    // announces that gateway west, behind it, wants every event of the Broker.
+    const peer = await startSubscriber(['--delay-ms', '50']);
+    const port = await freePort();
+    const east = `http://127.0.0.1:${port}`;
+    const config = gatewayConfig('east', [{ id: 'west', url: `${peer.url}/mesh/default` }], '');
+    const gw = startMeshgate(['start', '-f', config, '--port', String(port)], { MESH_TOKEN: 'batch-secret' });
+    await gw.waitFor(/meshgate started/);
+    const announced = await fetch(`${east}/_meshgate/v1/interest`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'meshgate-peer': 'west',
+        authorization: 'Bearer batch-secret',
+      },
+      body: JSON.stringify({
+        protocol: 1,
+        gatewayId: 'west',
+        epoch: 'test',
+        version: 1,
+        brokers: [
+          {
+            namespace: 'mesh',
+            name: 'default',
+            gateways: [{ path: ['west'], acceptsAll: true, filters: [] }],
+          },
+        ],
+      }),
+    });
+    expect(announced.status).toBeLessThan(300);
+
+    // 200 events, 40 at a time: 4 requests in flight per link, so the rest queue and leave together.
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 40 }, async () => {
+        while (next < 200) {
+          const id = `b${next++}`;
+          expect(
+            (await postEvent(`${east}/mesh/default`, { type: 'order.created', id, source: '/shop' })).status,
+          ).toBe(202);
+        }
+      }),
+    );
+    const isBatch = (r: SubscriberRequest) =>
+      r.headers['content-type']?.startsWith('application/cloudevents-batch+json');
+    const idsReceived = () =>
+      peer
+        .requests()
+        .flatMap((r) =>
+          isBatch(r)
+            ? (JSON.parse(r.body.toString()) as { id: string }[]).map((e) => e.id)
+            : (r.headers['ce-id'] ?? []),
+        );
+    await expect.poll(() => new Set(idsReceived()).size, { timeout: 15_000 }).toBe(200);
+    const batches = peer.requests().filter(isBatch);
+    expect(batches.length).toBeGreaterThan(0);
+    // Every batch went to the Broker's path as the peer, like a single event.
+    expect(
+      batches.every(
+        (r) => r.headers['meshgate-peer'] === 'east' && r.headers.authorization === 'Bearer batch-secret',
+      ),
+    ).toBe(true);
+    expect(peer.requests().filter((r) => isBatch(r) || r.headers['ce-id'] !== undefined).length).toBeLessThan(
+      200,
+    );
+    await gw.stop();
+    await peer.stop();
   });
 });

@@ -6,7 +6,7 @@
  * certificate presented for mTLS), so the forwarder, announcements and Bridges to that peer all
  * use it.
  */
-import type { AddressableSender, SendRequest, SendResponse } from '@meshgate/core';
+import type { AddressableSender, SendBatchRequest, SendRequest, SendResponse } from '@meshgate/core';
 import {
   type EgressOptions,
   HttpAddressableSender,
@@ -90,6 +90,11 @@ export class OutgoingHttp implements AddressableSender {
 
   send(request: SendRequest): Promise<SendResponse> {
     return this.senderFor(request.url).send(request);
+  }
+
+  /** One request carrying several events (CloudEvents batched mode): what peer links send under load. */
+  sendBatch(request: SendBatchRequest): Promise<SendResponse> {
+    return this.senderFor(request.url).sendBatch(request);
   }
 
   async close(): Promise<void> {
