@@ -74,8 +74,8 @@ export const EXACT_GUARD_MIN = 256;
  * adds a candidate, which full evaluation then rejects. Most affix lengths in use find nothing in
  * a given value, so each length is first checked by one character (affixes mostly end at a
  * separator such as `/` or `.`, and most lengths of a value do not), then by its fingerprint (see
- * fingerprint-filter.ts); only a length that gets past both pays for hashing the value up to that length (incrementally,
- * with no string slicing) and a map lookup.
+ * fingerprint-filter.ts); only a length that gets past both pays for hashing the value up to that
+ * length (incrementally, with no string slicing) and a map lookup.
  */
 interface AffixProbe<T> {
   readonly kind: 'prefix' | 'suffix';
@@ -190,8 +190,8 @@ export class TriggerIndex<T> {
         if (bucket !== undefined) evaluated += considerBucket(bucket, event, stamp, hits);
         continue;
       }
-      // Each length in use: its fingerprint first; past the bitset, hash the value up to it
-      // (continuing from the shorter lengths already hashed) and look the bucket up.
+      // Each length in use: its edge character and fingerprint first; past both filters, hash
+      // the value up to it (continuing from the shorter lengths already hashed), look it up.
       const lengths = probe.lengths;
       const { edges, filter } = probe;
       const n = actual.length;
