@@ -19,7 +19,7 @@ import { timingSafeEqual } from 'node:crypto';
 import {
   Announcer,
   BatchingSender,
-  type AddressableSender,
+  type BatchingAddressableSender,
   type ChannelSubscription,
   type Delivery,
   type DeliveryTracer,
@@ -52,7 +52,9 @@ export class Federation {
   constructor(
     model: FederationModel,
     private readonly deps: {
-      sender: AddressableSender;
+      // Batched mode required: without it peer links would send every event alone (as they did
+      // once, unnoticed, when a wrapper dropped sendBatch).
+      sender: BatchingAddressableSender;
       router: Router;
       logger: Logger;
       /** The dispatcher for non-event requests to a peer (its TLS); default global fetch. */

@@ -47,6 +47,9 @@ export interface AddressableSender {
   sendBatch?(request: SendBatchRequest): Promise<SendResponse>;
 }
 
+/** A sender that has a batched mode: what a peer link needs to batch under load. */
+export type BatchingAddressableSender = AddressableSender & Required<Pick<AddressableSender, 'sendBatch'>>;
+
 export interface SendBatchRequest extends Omit<SendRequest, 'event' | 'mode'> {
   events: readonly MeshEvent[];
 }
