@@ -8,23 +8,10 @@ import {
   type ConnectionOptions,
   connect,
   credsAuthenticator,
-  type JetStreamClient,
   type NatsConnection,
   nkeyAuthenticator,
   type TlsOptions,
 } from 'nats';
-
-const clients = new WeakMap<NatsConnection, JetStreamClient>();
-
-/** The connection's JetStream client, made once (making one per publish costs CPU). */
-export function jetStreamOf(nc: NatsConnection): JetStreamClient {
-  let js = clients.get(nc);
-  if (js === undefined) {
-    js = nc.jetstream();
-    clients.set(nc, js);
-  }
-  return js;
-}
 
 /** How a client proves who it is to NATS: exactly one of these. */
 export type NatsAuth =

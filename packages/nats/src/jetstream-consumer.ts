@@ -31,9 +31,13 @@ import {
   nanos,
 } from 'nats';
 import { fromNatsMessage, type NatsHeaderRecord, type WrapContext, wrapMessage } from './binding.js';
-import { jetStreamOf, NatsConnectionKeeper, type NatsServers } from './connection.js';
+import { NatsConnectionKeeper, type NatsServers } from './connection.js';
 import { natsError } from './errors.js';
+import { JetStreamPublisher } from './jetstream-publisher.js';
 import { toMsgHdrs } from './sink.js';
+
+/** How long a dead-letter publish waits for its PubAck (nats.js's default for js.publish). */
+const DEAD_LETTER_TIMEOUT_MS = 5_000;
 
 export interface JetStreamConsumerOptions {
   /** Names the component in errors and status. */
@@ -277,9 +281,10 @@ export class JetStreamConsumer {
       'Meshgate-Error': reason.replace(/[\r\n]/g, ' ').slice(0, 1000),
     });
     try {
-      await jetStreamOf(this.keeper.current()).publish(o.deadLetterSubject!, m.data, {
+      await JetStreamPublisher.of(this.keeper.current()).publish(o.deadLetterSubject!, m.data, {
         headers,
         msgID: `${m.info.stream}:${m.info.streamSequence}:dead`,
+        timeoutMs: DEAD_LETTER_TIMEOUT_MS,
       });
       safely(() => m.term(reason.slice(0, 200)));
     } catch {
