@@ -62,6 +62,16 @@ async function profiled<T>(label: string, work: () => Promise<T>): Promise<T> {
 /** CPU time of this process over wall time, per round of the movers in it (1.0 = one core busy). */
 const cpuShare: { meshgate: number[]; raw: number[] } = { meshgate: [], raw: [] };
 
+/** Starts measuring this process's CPU share; the returned function gives it so far. */
+function cpuMeter(): () => number {
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  return () => {
+    const used = process.cpuUsage(cpu);
+    return (used.user + used.system) / 1000 / (performance.now() - t0);
+  };
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -126,8 +136,7 @@ async function meshgateRound(admin: ChannelModel, round: number): Promise<number
   const sink = new RabbitmqSink({ name: 'bench-sink', url, exchange: q.exchange });
   const source = new RabbitmqSource({ name: 'bench-source', url, queue: q.src, maxInFlight: WINDOW });
   const rate = measure(admin, q.dst);
-  const cpu = process.cpuUsage();
-  const t0 = performance.now();
+  const cpu = cpuMeter();
   const r = await profiled(`meshgate-${round}`, async () => {
     await source.start((d) => {
       sink.send(d.event).then(
@@ -137,8 +146,7 @@ async function meshgateRound(admin: ChannelModel, round: number): Promise<number
     });
     return rate;
   });
-  const used = process.cpuUsage(cpu);
-  cpuShare.meshgate.push((used.user + used.system) / 1000 / (performance.now() - t0));
+  cpuShare.meshgate.push(cpu());
   await source.stop();
   await sink.close();
   await drop(admin, q);
@@ -155,8 +163,7 @@ async function rawRound(admin: ChannelModel, round: number): Promise<number> {
   const outCh = await outConn.createConfirmChannel();
   await inCh.prefetch(WINDOW);
   const rate = measure(admin, q.dst);
-  const cpu = process.cpuUsage();
-  const t0 = performance.now();
+  const cpu = cpuMeter();
   await inCh.consume(q.src, (msg) => {
     if (msg === null) return;
     outCh.publish(
@@ -171,8 +178,7 @@ async function rawRound(admin: ChannelModel, round: number): Promise<number> {
     );
   });
   const r = await rate;
-  const used = process.cpuUsage(cpu);
-  cpuShare.raw.push((used.user + used.system) / 1000 / (performance.now() - t0));
+  cpuShare.raw.push(cpu());
   await inConn.close();
   await outConn.close();
   await drop(admin, q);

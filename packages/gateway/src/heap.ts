@@ -4,8 +4,9 @@
  * so a gateway holding 80 MB of Triggers could sit at 400 MB between collections: memory set by
  * the machine, not by the work. `meshgate start` lets it grow 30% instead (measured with
  * bench/gateway/memory.bench.ts, 10,000 Triggers at 5,000 events/s: peak RSS about 235 MB at 30%,
- * 265 MB at 50%, 445 MB with V8's default, before the config loader streamed its YAML; the ingress benchmark showed no throughput change
- * beyond its noise). `MESHGATE_HEAP_GROWTH_PERCENT` changes it; 0 leaves V8's default.
+ * 265 MB at 50%, 445 MB with V8's default, before the config loader streamed its YAML; the
+ * ingress benchmark showed no throughput change beyond its noise).
+ * `MESHGATE_HEAP_GROWTH_PERCENT` changes it; 0 leaves V8's default.
  */
 import { setFlagsFromString } from 'node:v8';
 import { ConfigError } from '@meshgate/core';
