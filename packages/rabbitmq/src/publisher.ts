@@ -27,7 +27,8 @@ export function describeTarget(exchange: string, routingKey: string): string {
 }
 
 export class ConfirmPublisher {
-  private readonly pending: Pending[] = [];
+  /** Publishes awaiting their confirm, in publish order (a Set keeps insertion order). */
+  private readonly pending = new Set<Pending>();
   private closeReason: string | undefined;
   private closed = false;
 
@@ -66,11 +67,10 @@ export class ConfirmPublisher {
       messageId: typeof options.messageId === 'string' ? options.messageId : undefined,
       returned: false,
     };
-    this.pending.push(entry);
+    this.pending.add(entry);
     return new Promise<void>((resolve, reject) => {
       const done = (err: unknown) => {
-        const at = this.pending.indexOf(entry);
-        if (at >= 0) this.pending.splice(at, 1);
+        this.pending.delete(entry);
         if (err) reject(this.publishError(exchange, routingKey, err));
         else if (entry.returned && options.mandatory !== false) {
           reject(
@@ -90,15 +90,20 @@ export class ConfirmPublisher {
   }
 
   private onReturn(msg: Message): void {
+    // A return precedes the message's confirm, so the earliest unconfirmed publish to the same
+    // target (and id, when it has one) is the one returned.
     const id = msg.properties.messageId;
-    const match = this.pending.find(
-      (p) =>
+    for (const p of this.pending) {
+      if (
         !p.returned &&
         p.exchange === msg.fields.exchange &&
         p.routingKey === msg.fields.routingKey &&
-        (p.messageId === undefined || p.messageId === id),
-    );
-    if (match !== undefined) match.returned = true;
+        (p.messageId === undefined || p.messageId === id)
+      ) {
+        p.returned = true;
+        return;
+      }
+    }
   }
 
   private publishError(exchange: string, routingKey: string, err: unknown): MeshgateError {

@@ -69,6 +69,38 @@ describe('rabbitmq errors (real broker)', () => {
     }
   });
 
+  it('with many publishes in flight, exactly the unroutable ones reject', async () => {
+    const exchange = uniqueName('half-bound-x');
+    const c = await amqp.connect(services.rabbitmqUrl());
+    const ch = await c.createChannel();
+    await ch.assertExchange(exchange, 'direct', { durable: false });
+    exchanges.push(exchange);
+    const q = await ch.assertQueue('', { exclusive: true });
+    await ch.bindQueue(q.queue, exchange, 'bound');
+    // Even events go to the bound key, odd ones to a key no queue takes; all sent at once.
+    const sink = new RabbitmqSink({
+      name: 'half-bound',
+      url: services.rabbitmqUrl(),
+      exchange,
+      routingKey: (e) => (Number(e.attributes.subject?.slice(2)) % 2 === 0 ? 'bound' : 'nowhere'),
+    });
+    try {
+      const results = await Promise.allSettled(
+        Array.from({ length: 40 }, (_, n) => sink.send(conformanceEvent(n))),
+      );
+      const rejected = results.flatMap((r, n) => (r.status === 'rejected' ? [n] : []));
+      expect(rejected).toEqual(Array.from({ length: 20 }, (_, k) => 2 * k + 1));
+      for (const n of rejected) {
+        const r = results[n] as PromiseRejectedResult;
+        expect(String(r.reason.message)).toMatch(/unroutable.*routing key "nowhere"/);
+      }
+      expect((await ch.checkQueue(q.queue)).messageCount).toBe(20);
+    } finally {
+      await sink.close();
+      await c.close();
+    }
+  });
+
   it('a channel accepts an event no Trigger takes (like a Knative Broker)', async () => {
     const exchange = uniqueName('empty-broker');
     exchanges.push(exchange);
