@@ -8,26 +8,44 @@
  *     each message on its confirm), to tell what amqplib and a Node process cost from meshgate's own.
  * Rate = messages arriving in the destination queue / time, measured the same way for all
  * (polling the destination queue depth from the first arrival to the last), runs interleaved.
+ * meshgate runs as built (`npm run build` first, done here), as users run it.
  *
- *   rabbitmq-plugins enable rabbitmq_shovel    # once
+ * The Shovel runs inside the broker and spends the broker's CPU; meshgate and the raw loop run in
+ * this process and compete with the broker for this machine's cores. `BENCH_PIN=1` gives each side
+ * its own: the broker's threads on CPU 0 (restored afterwards) and this process on CPU 1, as when
+ * the gateway runs on its own host or pod. Run both ways; they answer different questions.
+ *
+ *   rabbitmq-plugins enable rabbitmq_shovel    # once (scripts/services.sh up does it)
  *   npx tsx bench/rabbitmq/bridge.ts           # BENCH_EVENTS=20000 BENCH_ROUNDS=2 BENCH_WINDOW=1000
+ *   BENCH_PIN=1 npx tsx bench/rabbitmq/bridge.ts   # broker on CPU 0, movers outside it on CPU 1
  *   BENCH_ONLY=meshgate|shovel|raw ...         # one mover only (e.g. to read the broker's CPU)
  *   BENCH_PROF=<dir> ...                       # CPU profile of the meshgate moves
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import type { ChannelModel } from 'amqplib';
+import { buildOnce } from '../support/bench-kit.js';
 
-// @meshgate/* must resolve to their sources: run again under that export condition.
-if (!process.execArgv.includes('--conditions=meshgate-source')) {
-  const child = spawnSync(
-    process.execPath,
-    ['--conditions=meshgate-source', ...process.execArgv, ...process.argv.slice(1)],
-    {
-      stdio: 'inherit',
-    },
-  );
-  process.exit(child.status ?? 1);
+if (process.env.BENCH_PIN === '1' && process.env.BENCH_PINNED !== '1') process.exit(runPinned());
+
+/** Pins the broker to CPU 0 and runs this script again on CPU 1; restores the broker after. */
+function runPinned(): number {
+  const beam = execFileSync('pgrep', ['-o', '-f', 'beam.smp'], { encoding: 'utf8' }).trim();
+  if (beam === '') throw new Error('BENCH_PIN=1: no local RabbitMQ (beam.smp) process to pin');
+  const mask = execFileSync('taskset', ['-p', beam], { encoding: 'utf8' }).trim().split(' ').at(-1)!;
+  execFileSync('taskset', ['-a', '-p', '-c', '0', beam], { stdio: 'ignore' });
+  try {
+    const child = spawnSync(
+      'taskset',
+      ['-c', '1', process.execPath, ...process.execArgv, ...process.argv.slice(1)],
+      { stdio: 'inherit', env: { ...process.env, BENCH_PINNED: '1' } },
+    );
+    return child.status ?? 1;
+  } finally {
+    execFileSync('taskset', ['-a', '-p', mask, beam], { stdio: 'ignore' });
+  }
 }
+
+buildOnce();
 const { makeEvent } = await import('@meshgate/core');
 const { RabbitmqSink, RabbitmqSource, toAmqpMessage } = await import('@meshgate/rabbitmq');
 const { default: amqp } = await import('amqplib');
@@ -59,16 +77,15 @@ async function profiled<T>(label: string, work: () => Promise<T>): Promise<T> {
     session.disconnect();
   }
 }
-/** CPU time of this process over wall time, per round of the movers in it (1.0 = one core busy). */
-const cpuShare: { meshgate: number[]; raw: number[] } = { meshgate: [], raw: [] };
+/** CPU time of this process per message moved, per round of the movers in it. */
+const cpuPerMessage: { meshgate: number[]; raw: number[] } = { meshgate: [], raw: [] };
 
-/** Starts measuring this process's CPU share; the returned function gives it so far. */
+/** Starts measuring this process's CPU; the returned function gives µs of it per message. */
 function cpuMeter(): () => number {
   const cpu = process.cpuUsage();
-  const t0 = performance.now();
   return () => {
     const used = process.cpuUsage(cpu);
-    return (used.user + used.system) / 1000 / (performance.now() - t0);
+    return (used.user + used.system) / N;
   };
 }
 
@@ -146,7 +163,7 @@ async function meshgateRound(admin: ChannelModel, round: number): Promise<number
     });
     return rate;
   });
-  cpuShare.meshgate.push(cpu());
+  cpuPerMessage.meshgate.push(cpu());
   await source.stop();
   await sink.close();
   await drop(admin, q);
@@ -178,7 +195,7 @@ async function rawRound(admin: ChannelModel, round: number): Promise<number> {
     );
   });
   const r = await rate;
-  cpuShare.raw.push(cpu());
+  cpuPerMessage.raw.push(cpu());
   await inConn.close();
   await outConn.close();
   await drop(admin, q);
@@ -251,7 +268,11 @@ async function main(): Promise<void> {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
   const ratio = (m: Mover, to: Mover) => (median(rates[m]) / median(rates[to])).toFixed(2);
   console.log(
-    `\nRabbitMQ queue -> exchange bridge, ${N} persistent 1 KiB events, window ${WINDOW}, confirms on both sides\n`,
+    `\nRabbitMQ queue -> exchange bridge, ${N} persistent 1 KiB events, window ${WINDOW}, confirms on both sides${
+      process.env.BENCH_PINNED === '1'
+        ? ', broker on CPU 0, this process on CPU 1'
+        : ', all sharing every CPU'
+    }\n`,
   );
   console.log('| mover | msg/s per round | median msg/s | ratio to Shovel (medians) |');
   console.log('| --- | --- | --- | --- |');
@@ -268,9 +289,10 @@ async function main(): Promise<void> {
   }
   if (rates.meshgate.length > 0 && rates.raw.length > 0)
     console.log(`\nmeshgate / raw amqplib loop: ${ratio('meshgate', 'raw')}`);
-  const share = (xs: number[]) => xs.map((c) => `${Math.round(c * 100)}%`).join(' / ');
+  const us = (xs: number[]) => xs.map((c) => c.toFixed(1)).join(' / ');
   for (const m of ['meshgate', 'raw'] as const) {
-    if (cpuShare[m].length > 0) console.log(`${m} process CPU per round: ${share(cpuShare[m])} of one core`);
+    if (cpuPerMessage[m].length > 0)
+      console.log(`${m} process CPU per message, per round: ${us(cpuPerMessage[m])} µs`);
   }
 }
 

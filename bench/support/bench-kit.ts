@@ -33,18 +33,22 @@ export async function startLatencySink(): Promise<LatencySink> {
 let built = false;
 
 /**
- * The node arguments that run the `meshgate` command as users run it: the built JavaScript
- * (`npm run build`, which turbo skips when nothing changed), not the sources under tsx, whose
- * compiler would add its own memory and start-up to every figure.
+ * Builds the packages once per benchmark (`npm run build`, which turbo skips when nothing
+ * changed), so that `@meshgate/*` resolve to the built JavaScript users run, not the sources
+ * under tsx, whose compiler would add its own memory, start-up and helpers to every figure.
  */
+export function buildOnce(): void {
+  if (built) return;
+  execFileSync('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  built = true;
+}
+
+/** The node arguments that run the `meshgate` command as users run it (see `buildOnce`). */
 export function meshgateCommand(): string[] {
-  if (!built) {
-    execFileSync('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    built = true;
-  }
+  buildOnce();
   return [
     // MESHGATE_BENCH_PROF=<dir>: write a CPU profile of the gateway there when it stops.
     ...(process.env.MESHGATE_BENCH_PROF
