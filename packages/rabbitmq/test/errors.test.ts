@@ -82,7 +82,7 @@ describe('rabbitmq errors (real broker)', () => {
       name: 'half-bound',
       url: services.rabbitmqUrl(),
       exchange,
-      routingKey: (e) => (Number(e.attributes.subject?.slice(2)) % 2 === 0 ? 'bound' : 'nowhere'),
+      routingKey: (e) => (Number(String(e.attributes.subject).slice(2)) % 2 === 0 ? 'bound' : 'nowhere'),
     });
     try {
       const results = await Promise.allSettled(
