@@ -22,6 +22,7 @@
  *   BENCH_PROF=<dir> ...                       # CPU profile of the meshgate moves
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import type { ChannelModel } from 'amqplib';
 import { buildOnce } from '../support/bench-kit.js';
 
@@ -29,10 +30,18 @@ if (process.env.BENCH_PIN === '1' && process.env.BENCH_PINNED !== '1') process.e
 
 /** Pins the broker to CPU 0 and runs this script again on CPU 1; restores the broker after. */
 function runPinned(): number {
-  const beam = execFileSync('pgrep', ['-o', '-f', 'beam.smp'], { encoding: 'utf8' }).trim();
+  if (availableParallelism() < 2) throw new Error('BENCH_PIN=1 needs at least 2 CPUs');
+  const found = spawnSync('pgrep', ['-o', '-f', 'beam.smp'], { encoding: 'utf8' });
+  const beam = found.stdout?.trim() ?? '';
   if (beam === '') throw new Error('BENCH_PIN=1: no local RabbitMQ (beam.smp) process to pin');
   const mask = execFileSync('taskset', ['-p', beam], { encoding: 'utf8' }).trim().split(' ').at(-1)!;
-  execFileSync('taskset', ['-a', '-p', '-c', '0', beam], { stdio: 'ignore' });
+  const pinned = spawnSync('taskset', ['-a', '-p', '-c', '0', beam], { encoding: 'utf8' });
+  if (pinned.status !== 0) {
+    throw new Error(
+      `BENCH_PIN=1: could not pin the broker (taskset -a -p -c 0 ${beam}): ${pinned.stderr.trim()}; ` +
+        "run as root or as the broker's user",
+    );
+  }
   try {
     const child = spawnSync(
       'taskset',
