@@ -10,6 +10,7 @@ import type { AddressableLookup } from './http/addressables.js';
 
 export class LocalFirstSender implements AddressableSender {
   private selfOrigin: string | undefined;
+  private readonly paths = new Map<string, readonly [string, string] | null>();
 
   constructor(
     private readonly remote: AddressableSender,
@@ -48,8 +49,28 @@ export class LocalFirstSender implements AddressableSender {
 
   private localTarget(url: string) {
     if (!this.selfOrigin || !url.startsWith(this.selfOrigin)) return undefined;
+    const path = this.namespaceAndName(url);
+    // The Addressable is looked up on every send: a reload may replace or remove it.
+    return path === null ? undefined : this.lookup.addressable(path[0], path[1]);
+  }
+
+  /**
+   * `/<namespace>/<name>` of a URL under our origin, or null for any other path. Parsed once
+   * per URL: a Source or Trigger sends to the same few URLs for every event.
+   */
+  private namespaceAndName(url: string): readonly [string, string] | null {
+    const known = this.paths.get(url);
+    if (known !== undefined) return known;
     const parts = new URL(url).pathname.split('/');
-    if (parts.length !== 3 || !parts[1] || !parts[2]) return undefined;
-    return this.lookup.addressable(decodeURIComponent(parts[1]), decodeURIComponent(parts[2]));
+    const path =
+      parts.length === 3 && parts[1] && parts[2]
+        ? ([decodeURIComponent(parts[1]), decodeURIComponent(parts[2])] as const)
+        : null;
+    if (this.paths.size >= MAX_CACHED_PATHS) this.paths.clear();
+    this.paths.set(url, path);
+    return path;
   }
 }
+
+/** URLs whose parsed path is kept; past it the cache starts over (URLs come from config). */
+const MAX_CACHED_PATHS = 1024;
