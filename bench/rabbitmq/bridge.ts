@@ -1,8 +1,10 @@
 /**
  * RabbitMQ bridge benchmark: move N persistent CloudEvents (binary mode, 1 KiB data) from a
  * queue to an exchange (bound to a second queue), with publisher confirms on the destination and
- * source acks only after the confirm, three ways on the same broker:
+ * source acks only after the confirm, four ways on the same broker:
  *   - meshgate: RabbitmqSource -> RabbitmqSink in this process (prefetch = maxInFlight);
+ *   - gateway: the same as users configure it: `meshgate start` in its own process, a YAML
+ *     RabbitmqSource (parallelism = the window) whose sink is a RabbitmqSink ref;
  *   - the Shovel plugin (dynamic shovel, ack-mode on-confirm, same prefetch);
  *   - raw: the same move written with amqplib alone (consume, publish on a confirm channel, ack
  *     each message on its confirm), to tell what amqplib and a Node process cost from meshgate's own.
@@ -18,13 +20,16 @@
  *   rabbitmq-plugins enable rabbitmq_shovel    # once (scripts/services.sh up does it)
  *   npx tsx bench/rabbitmq/bridge.ts           # BENCH_EVENTS=20000 BENCH_ROUNDS=2 BENCH_WINDOW=1000
  *   BENCH_PIN=1 npx tsx bench/rabbitmq/bridge.ts   # broker on CPU 0, movers outside it on CPU 1
- *   BENCH_ONLY=meshgate|shovel|raw ...         # one mover only (e.g. to read the broker's CPU)
+ *   BENCH_ONLY=meshgate|gateway|shovel|raw ... # one mover only (e.g. to read the broker's CPU)
  *   BENCH_PROF=<dir> ...                       # CPU profile of the meshgate moves
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { once } from 'node:events';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ChannelModel } from 'amqplib';
-import { buildOnce } from '../support/bench-kit.js';
+import { buildOnce, startMeshgateProcess } from '../support/bench-kit.js';
 
 if (process.env.BENCH_PIN === '1' && process.env.BENCH_PINNED !== '1') process.exit(runPinned());
 
@@ -87,7 +92,11 @@ async function profiled<T>(label: string, work: () => Promise<T>): Promise<T> {
   }
 }
 /** CPU time of this process per message moved, per round of the movers in it. */
-const cpuPerMessage: { meshgate: number[]; raw: number[] } = { meshgate: [], raw: [] };
+const cpuPerMessage: { meshgate: number[]; gateway: number[]; raw: number[] } = {
+  meshgate: [],
+  gateway: [],
+  raw: [],
+};
 
 /** Starts measuring this process's CPU; the returned function gives µs of it per message. */
 function cpuMeter(): () => number {
@@ -215,6 +224,65 @@ function rabbitmqctl(...args: string[]): void {
   execFileSync('rabbitmqctl', args, { stdio: 'ignore' });
 }
 
+/**
+ * The same move as users run it: `meshgate start` (the built command, its own process) with a
+ * RabbitmqSource whose sink is a RabbitmqSink ref, so each event also goes through the gateway's
+ * delivery path (delivery policy, the sink's Addressable) as configured in YAML.
+ */
+async function gatewayRound(admin: ChannelModel, round: number): Promise<number> {
+  const q = await declare(admin, `gw${round}`);
+  await preload(admin, q.src);
+  const file = join(tmpdir(), `${run}-gw${round}.yaml`);
+  writeFileSync(
+    file,
+    `apiVersion: meshgate.io/v1alpha1
+kind: Connection
+metadata: { name: rabbit, namespace: bench }
+spec:
+  rabbitmq: { url: ${JSON.stringify(url)} }
+---
+apiVersion: meshgate.io/v1alpha1
+kind: RabbitmqSink
+metadata: { name: out, namespace: bench }
+spec: { connection: rabbit, exchangeName: ${JSON.stringify(q.exchange)} }
+---
+apiVersion: meshgate.io/v1alpha1
+kind: RabbitmqSource
+metadata: { name: in, namespace: bench }
+spec:
+  connection: rabbit
+  rabbitmqResourcesConfig: { queueName: ${JSON.stringify(q.src)}, predeclared: true, parallelism: ${WINDOW} }
+  sink: { ref: { apiVersion: meshgate.io/v1alpha1, kind: RabbitmqSink, name: out } }
+`,
+  );
+  const rate = measure(admin, q.dst);
+  const gateway = await startMeshgateProcess(file);
+  const cpuAtStart = processCpuMicros(gateway.child.pid);
+  try {
+    const r = await rate;
+    cpuPerMessage.gateway.push((processCpuMicros(gateway.child.pid) - cpuAtStart) / N);
+    return r;
+  } finally {
+    const exited = once(gateway.child, 'exit');
+    gateway.stop();
+    await exited;
+    rmSync(file, { force: true });
+    await drop(admin, q);
+  }
+}
+
+/** User + system CPU of a child process so far, in µs, from /proc (Linux); NaN elsewhere. */
+function processCpuMicros(pid: number | undefined): number {
+  try {
+    // Fields 14 and 15 (utime, stime) in clock ticks; the name in field 2 may hold spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 async function shovelRound(admin: ChannelModel, round: number): Promise<number> {
   const q = await declare(admin, `sh${round}`);
   await preload(admin, q.src);
@@ -251,10 +319,11 @@ async function drop(admin: ChannelModel, q: { src: string; dst: string; exchange
   await ch.close();
 }
 
-type Mover = 'shovel' | 'meshgate' | 'raw';
+type Mover = 'shovel' | 'meshgate' | 'gateway' | 'raw';
 const MOVERS: Record<Mover, (admin: ChannelModel, round: number) => Promise<number>> = {
   shovel: shovelRound,
   meshgate: meshgateRound,
+  gateway: gatewayRound,
   raw: rawRound,
 };
 
@@ -263,8 +332,8 @@ async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY as Mover | undefined;
   if (only !== undefined && !(only in MOVERS))
     throw new Error(`BENCH_ONLY must be one of ${Object.keys(MOVERS).join(', ')}`);
-  const movers: Mover[] = only === undefined ? ['shovel', 'meshgate', 'raw'] : [only];
-  const rates: Record<Mover, number[]> = { shovel: [], meshgate: [], raw: [] };
+  const movers: Mover[] = only === undefined ? ['shovel', 'meshgate', 'gateway', 'raw'] : [only];
+  const rates: Record<Mover, number[]> = { shovel: [], meshgate: [], gateway: [], raw: [] };
   for (let round = 0; round < ROUNDS; round++) {
     // Interleaved, rotating who goes first, so drift on a shared machine hits every mover.
     for (let k = 0; k < movers.length; k++) {
@@ -288,6 +357,7 @@ async function main(): Promise<void> {
   const rows: [Mover, string][] = [
     ['shovel', 'Shovel plugin (on-confirm)'],
     ['meshgate', 'meshgate RabbitmqSource -> RabbitmqSink'],
+    ['gateway', '`meshgate start` process: RabbitmqSource -> sink ref RabbitmqSink'],
     ['raw', 'raw amqplib loop (consume, publish, ack on confirm)'],
   ];
   for (const [m, label] of rows) {
@@ -299,7 +369,7 @@ async function main(): Promise<void> {
   if (rates.meshgate.length > 0 && rates.raw.length > 0)
     console.log(`\nmeshgate / raw amqplib loop: ${ratio('meshgate', 'raw')}`);
   const us = (xs: number[]) => xs.map((c) => c.toFixed(1)).join(' / ');
-  for (const m of ['meshgate', 'raw'] as const) {
+  for (const m of ['meshgate', 'gateway', 'raw'] as const) {
     if (cpuPerMessage[m].length > 0)
       console.log(`${m} process CPU per message, per round: ${us(cpuPerMessage[m])} µs`);
   }
