@@ -11,11 +11,11 @@
  * Run: npx tsx bench/gateway/ingress.bench.ts [--quick]
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   closedLoop,
+  cpuSeconds,
   openLoop,
   percentile,
   startLatencySink,
@@ -53,12 +53,6 @@ spec:
 const meshgate = await startMeshgateProcess(config);
 const baseline = await startScript('bench/gateway/baseline-forwarder.ts', [`${sink.url}/`]);
 const targets = { baseline: `${baseline.url}/`, meshgate: `${meshgate.url}/bench/default` };
-
-/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
-async function cpuSeconds(pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s)
-}
 
 const pids = { baseline: baseline.child.pid as number, meshgate: meshgate.child.pid as number };
 const cpuPerEvent: Record<'baseline' | 'meshgate', number[]> = { baseline: [], meshgate: [] };

@@ -25,11 +25,11 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChannelModel } from 'amqplib';
-import { buildOnce, startMeshgateProcess } from '../support/bench-kit.js';
+import { buildOnce, cpuSeconds, startMeshgateProcess } from '../support/bench-kit.js';
 
 if (process.env.BENCH_PIN === '1' && process.env.BENCH_PINNED !== '1') process.exit(runPinned());
 
@@ -227,7 +227,8 @@ function rabbitmqctl(...args: string[]): void {
 /**
  * The same move as users run it: `meshgate start` (the built command, its own process) with a
  * RabbitmqSource whose sink is a RabbitmqSink ref, so each event also goes through the gateway's
- * delivery path (delivery policy, the sink's Addressable) as configured in YAML.
+ * delivery path (delivery policy, the sink's Addressable) as configured in YAML. Its CPU comes from
+ * /proc (Linux).
  */
 async function gatewayRound(admin: ChannelModel, round: number): Promise<number> {
   const q = await declare(admin, `gw${round}`);
@@ -257,10 +258,11 @@ spec:
   );
   const rate = measure(admin, q.dst);
   const gateway = await startMeshgateProcess(file);
-  const cpuAtStart = processCpuMicros(gateway.child.pid);
+  const pid = gateway.child.pid as number;
+  const cpuAtStart = await cpuSeconds(pid);
   try {
     const r = await rate;
-    cpuPerMessage.gateway.push((processCpuMicros(gateway.child.pid) - cpuAtStart) / N);
+    cpuPerMessage.gateway.push((((await cpuSeconds(pid)) - cpuAtStart) * 1e6) / N);
     return r;
   } finally {
     const exited = once(gateway.child, 'exit');
@@ -268,18 +270,6 @@ spec:
     await exited;
     rmSync(file, { force: true });
     await drop(admin, q);
-  }
-}
-
-/** User + system CPU of a child process so far, in µs, from /proc (Linux); NaN elsewhere. */
-function processCpuMicros(pid: number | undefined): number {
-  try {
-    // Fields 14 and 15 (utime, stime) in clock ticks; the name in field 2 may hold spaces.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
-  } catch {
-    return Number.NaN;
   }
 }
 
