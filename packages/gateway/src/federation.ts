@@ -36,6 +36,7 @@ import { readBody } from './http/body.js';
 import { peerCertificateRefusal } from './http/tls.js';
 import { sendError, sendFailure, sendJson } from './http/respond.js';
 import type { FederationModel } from './model.js';
+import { PeerInterestWait } from './peer-interest-wait.js';
 
 export const PEER_HEADER = 'meshgate-peer';
 export const INTEREST_PATH = '/_meshgate/v1/interest';
@@ -43,10 +44,15 @@ export const INTEREST_PATH = '/_meshgate/v1/interest';
 /** How long a forwarding subscription waits before handing a not-yet-forwarded event out again. */
 const REDELIVERY_DELAY_MS = 2_000;
 
+/** How long forwarding waits for a peer's first announcement (`spec.federation.peerInterestWait`). */
+export const DEFAULT_PEER_INTEREST_WAIT_MS = 10_000;
+
 export class Federation {
   readonly node: FederationNode;
   private readonly announcer: Announcer;
   private readonly subscriptions = new Map<string, ChannelSubscription>();
+  private readonly peerInterest: PeerInterestWait;
+  private closing = false;
   private model: FederationModel;
 
   constructor(
@@ -96,6 +102,16 @@ export class Federation {
           'interest announcement to peer failed; will retry',
         ),
     });
+    const waitMs = settings?.peerInterestWaitMs ?? DEFAULT_PEER_INTEREST_WAIT_MS;
+    this.peerInterest = new PeerInterestWait({
+      heard: (peer) => this.node.table.peers.includes(peer),
+      waitMs,
+      onGiveUp: (peer) =>
+        deps.logger.warn(
+          { peer, waitMs },
+          `peer ${peer} has not announced its interest within ${waitMs} ms; forwarding as if it wanted nothing until it does`,
+        ),
+    });
     // Not started here: a first announcement before `apply` has set the local interest would be
     // empty, and a peer would drop (as filtered out) everything it holds for us meanwhile.
   }
@@ -116,6 +132,7 @@ export class Federation {
     this.model = model;
     this.node.forwarder.setPeers(this.links(model));
     this.announcer.setPeers(model.peers.map((p) => p.id));
+    this.peerInterest.setPeers(model.peers.map((p) => p.id));
     const interest = model.brokers.map((key) => {
       const [namespace, name] = key.split('/') as [string, string];
       return { namespace, name, filters: triggerFilters.get(key) ?? [] };
@@ -152,6 +169,16 @@ export class Federation {
   private readonly channelOf = new Map<string, unknown>();
 
   private forward(key: string, delivery: Delivery): void {
+    const ready = this.peerInterest.ready();
+    if (ready === undefined) this.forwardNow(key, delivery);
+    else
+      void ready.then(() => {
+        if (this.closing) delivery.nack(new Error('gateway stopping'), REDELIVERY_DELAY_MS);
+        else this.forwardNow(key, delivery);
+      });
+  }
+
+  private forwardNow(key: string, delivery: Delivery): void {
     this.node.forward(key, delivery.event).then(
       (result) => {
         if (result.ok || !result.retriable) delivery.ack();
@@ -245,6 +272,7 @@ export class Federation {
       const body = JSON.parse((await readBody(req, 4 * 1024 * 1024)).toString('utf8')) as unknown;
       const result = this.node.table.applyAnnouncement(body, peer);
       if (result.changed) this.announcer.changed();
+      this.peerInterest.heard();
       sendJson(res, 200, { applied: result.applied, refusedPaths: result.refusedPaths });
     } catch (err) {
       if (err instanceof SyntaxError)
@@ -286,11 +314,15 @@ export class Federation {
     return this.model.peers.map((p) => ({
       id: p.id,
       url: p.url,
+      // False until the peer's first announcement in this run: what it wants is not known yet.
+      interestKnown: this.node.table.peers.includes(p.id),
       counters: this.node.forwarder.counters(p.id),
     }));
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    this.peerInterest.release();
     this.announcer.stop();
     for (const sub of this.subscriptions.values()) await sub.close();
     this.subscriptions.clear();

@@ -91,6 +91,7 @@ export function modelFromConfig(config: LoadedConfig, ctx: ModelContext): Gatewa
         settings: {
           maxHops: f.maxHops,
           interestRouting: f.interestRouting,
+          peerInterestWaitMs: parseIsoDuration(f.peerInterestWait),
           dedupWindowMs: parseIsoDuration(f.dedup.window),
           dedupMaxEntries: f.dedup.maxEntries,
         },

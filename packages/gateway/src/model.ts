@@ -25,5 +25,12 @@ export interface FederationModel {
   /** `<namespace>/<name>` of the Brokers shared with the peers. */
   brokers: string[];
   /** Gateway `spec.federation`, read when federation starts (a reload does not change them). */
-  settings?: { maxHops: number; interestRouting: boolean; dedupWindowMs: number; dedupMaxEntries: number };
+  settings?: {
+    maxHops: number;
+    interestRouting: boolean;
+    /** How long forwarding waits for a peer's first announcement. */
+    peerInterestWaitMs: number;
+    dedupWindowMs: number;
+    dedupMaxEntries: number;
+  };
 }

@@ -27,6 +27,7 @@ export interface GatewaySettings {
   federation?: {
     maxHops: number;
     interestRouting: boolean;
+    peerInterestWait: string;
     dedup: { window: string; maxEntries: number };
   };
   /** Absent when the defaults are used. */

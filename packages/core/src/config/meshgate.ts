@@ -354,6 +354,11 @@ export const gatewaySchema = envelope(
             .boolean()
             .default(true)
             .describe('false: forward every event to every peer with a Trigger on the Broker (flooding).'),
+          peerInterestWait: isoDurationSchema
+            .default('PT10S')
+            .describe(
+              "How long forwarding waits, after start or a new Peer, for that peer's first interest announcement.",
+            ),
           dedup: z
             .strictObject({
               window: isoDurationSchema
