@@ -9,6 +9,10 @@
  * The second test kills west (SIGKILL) and starts it again: every event published while west was
  * down waited in east's channel and arrives once west is back. (West's own memory channel loses
  * what it held when killed, as documented; a durable channel at west would keep that too.)
+ *
+ * The third restarts east itself, its Broker on RabbitMQ, with events waiting for west in that
+ * channel: after the restart east knows nothing of west's interest until west announces again,
+ * and must hold the backlog until then rather than count it as "filtered out".
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,24 +21,35 @@ import { describe, expect, it } from 'vitest';
 import { postEvent } from './support/gateway.js';
 import { freePort } from './support/ports.js';
 import { startMeshgate, startSubscriber } from './support/processes.js';
+import { services, uniqueName } from './support/services.js';
 
 const TOKEN = 'outage-shared-token';
 const TOTAL = 2_000;
 const OUTAGE_MS = 15_000;
 
-function eastYaml(westUrl: string): string {
+/** East's config; with `rabbitChannel` its Broker keeps its events in that RabbitMQ exchange. */
+function eastYaml(westUrl: string, rabbitChannel?: string): string {
   return `apiVersion: meshgate.io/v1alpha1
 kind: Gateway
 metadata: { name: east }
 spec: { id: east }
 ---
-apiVersion: eventing.knative.dev/v1
+${
+  rabbitChannel === undefined
+    ? ''
+    : `apiVersion: meshgate.io/v1alpha1
+kind: Connection
+metadata: { name: rabbit, namespace: mesh }
+spec: { rabbitmq: { url: { valueFrom: { env: RABBITMQ_URL } } } }
+---
+`
+}apiVersion: eventing.knative.dev/v1
 kind: Broker
 metadata:
   name: default
   namespace: mesh
-  annotations: { meshgate.io/federated: "true" }
----
+  annotations: { meshgate.io/federated: "true"${rabbitChannel === undefined ? '' : `, meshgate.io/channel-topic: ${rabbitChannel}`} }
+${rabbitChannel === undefined ? '' : 'spec: { config: { apiVersion: meshgate.io/v1alpha1, kind: Connection, name: rabbit } }\n'}---
 apiVersion: meshgate.io/v1alpha1
 kind: Peer
 metadata: { name: west, namespace: mesh }
@@ -229,6 +244,60 @@ describe('federation link outage (gateway processes)', () => {
       distinctDelivered: ids().size,
       deliveries: sink.requests().length,
     });
+    await eastGw.stop();
+    await westGw.stop();
+  });
+
+  it('east restarted with a backlog for west in its RabbitMQ channel: it waits for west to announce, then sends it all', async () => {
+    const [eastPort, westPort] = [await freePort(), await freePort()];
+    const east = `http://127.0.0.1:${eastPort}`;
+    const sink = await startSubscriber();
+    const westArgs = [
+      'start',
+      '-f',
+      configFile('west', westYaml(east, sink.url)),
+      '--port',
+      String(westPort),
+    ];
+    const eastArgs = [
+      'start',
+      '-f',
+      configFile('east', eastYaml(`http://127.0.0.1:${westPort}`, uniqueName('meshgate.east'))),
+      '--port',
+      String(eastPort),
+    ];
+    const eastEnv = { RABBITMQ_URL: services.rabbitmqUrl() };
+    let westGw = startMeshgate(westArgs);
+    let eastGw = startMeshgate(eastArgs, eastEnv);
+    await westGw.waitFor(/meshgate started/, 30_000);
+    await eastGw.waitFor(/meshgate started/, 30_000);
+    const westKnown = async () => {
+      const peers = (await (await fetch(`${east}/api/v1/peers`)).json()) as {
+        items: { id: string; interestKnown: boolean }[];
+      };
+      return peers.items.find((p) => p.id === 'west')?.interestKnown;
+    };
+    await expect.poll(westKnown, { timeout: 10_000 }).toBe(true);
+
+    await westGw.stop('SIGKILL');
+    for (let i = 0; i < 50; i++) {
+      const { status } = await postEvent(`${east}/mesh/default`, {
+        type: 'order.created',
+        id: `k-${i}`,
+        source: '/east-restart',
+      });
+      expect(status).toBe(202);
+    }
+    // East has tried west and is holding the events in RabbitMQ; now east restarts, then west.
+    await new Promise((r) => setTimeout(r, 500));
+    await eastGw.stop();
+    eastGw = startMeshgate(eastArgs, eastEnv);
+    await eastGw.waitFor(/meshgate started/, 30_000);
+    expect(await westKnown()).toBe(false);
+    westGw = startMeshgate(westArgs);
+    await westGw.waitFor(/meshgate started/, 30_000);
+    const ids = () => new Set(sink.requests().map((r) => r.headers['ce-id']));
+    await expect.poll(() => ids().size, { timeout: 20_000, interval: 250 }).toBe(50);
     await eastGw.stop();
     await westGw.stop();
   });

@@ -59,7 +59,7 @@ spec:
 
 async function peersOf(url: string) {
   return (await (await fetch(`${url}/api/v1/peers`)).json()) as {
-    items: { id: string; counters: { forwarded: number; filteredOut: number } }[];
+    items: { id: string; interestKnown: boolean; counters: { forwarded: number; filteredOut: number } }[];
     received: Record<string, number>;
   };
 }
@@ -84,9 +84,12 @@ async function startEastWest(token: string, eastFederation = '') {
   const eastGw = startMeshgate(['start', '-f', eastConfig, '--port', String(eastPort)], env);
   await westGw.waitFor(/meshgate started/);
   await eastGw.waitFor(/meshgate started/);
-  // East learns west's interest from its announcement.
-  await expect.poll(async () => (await fetch(`${east}/api/v1/peers`)).ok, { timeout: 10_000 }).toBe(true);
-  await new Promise((r) => setTimeout(r, 500));
+  // East learns west's interest from its announcement (events posted earlier would wait for it).
+  await expect
+    .poll(async () => (await peersOf(east)).items.find((p) => p.id === 'west')?.interestKnown, {
+      timeout: 10_000,
+    })
+    .toBe(true);
   return { sink, east, west, eastGw, westGw };
 }
 
@@ -145,6 +148,63 @@ describe('federation between gateway processes', () => {
       .toMatchObject({ forwarded: 50, filteredOut: 0 });
     await eastGw.stop();
     await westGw.stop();
+  });
+
+  it('an event published before a peer has announced its interest waits for that announcement', async () => {
+    const sink = await startSubscriber();
+    const [eastPort, westPort] = [await freePort(), await freePort()];
+    const east = `http://127.0.0.1:${eastPort}`;
+    const env = { MESH_TOKEN: 'early-secret' };
+    const eastConfig = gatewayConfig('east', [{ id: 'west', url: `http://127.0.0.1:${westPort}` }], '');
+    const eastGw = startMeshgate(['start', '-f', eastConfig, '--port', String(eastPort)], env);
+    await eastGw.waitFor(/meshgate started/);
+    // West is not running yet: east cannot know what it wants, so it must not decide "nothing".
+    expect(
+      (await postEvent(`${east}/mesh/default`, { type: 'order.created', id: 'early', source: '/shop' }))
+        .status,
+    ).toBe(202);
+    const westConfig = gatewayConfig(
+      'west',
+      [{ id: 'east', url: east }],
+      trigger('orders', sink.url, 'order.created'),
+    );
+    const westGw = startMeshgate(['start', '-f', westConfig, '--port', String(westPort)], env);
+    await expect
+      .poll(() => sink.requests().map((r) => r.headers['ce-id']), { timeout: 10_000 })
+      .toEqual(['early']);
+    expect((await peersOf(east)).items.find((p) => p.id === 'west')?.counters).toMatchObject({
+      forwarded: 1,
+      filteredOut: 0,
+    });
+    await eastGw.stop();
+    await westGw.stop();
+  });
+
+  it('a peer silent for longer than peerInterestWait is taken to want nothing, and the log says so', async () => {
+    const port = await freePort();
+    const east = `http://127.0.0.1:${port}`;
+    // The peer's address answers nothing: no gateway listens there.
+    const config = gatewayConfig(
+      'east',
+      [{ id: 'west', url: `http://127.0.0.1:${await freePort()}` }],
+      '',
+      '{ peerInterestWait: PT1S }',
+    );
+    const gw = startMeshgate(['start', '-f', config, '--port', String(port)], {
+      MESH_TOKEN: 'silent-secret',
+    });
+    await gw.waitFor(/meshgate started/);
+    expect(
+      (await postEvent(`${east}/mesh/default`, { type: 'order.created', id: 'late', source: '/shop' }))
+        .status,
+    ).toBe(202);
+    await gw.waitFor(/peer west has not announced its interest within 1000 ms/, 10_000);
+    await expect
+      .poll(async () => (await peersOf(east)).items.find((p) => p.id === 'west')?.counters, {
+        timeout: 10_000,
+      })
+      .toMatchObject({ forwarded: 0, filteredOut: 1 });
+    await gw.stop();
   });
 
   it('batches what waits for a slow peer into CloudEvents batches, and loses nothing', async () => {

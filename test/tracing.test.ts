@@ -205,7 +205,7 @@ spec:
           body: '',
         })
       ).status;
-    // Until B's interest reaches A the event waits in A's Broker, so one POST is enough.
+    // A's forwarding waits for B's first interest announcement, so one POST is enough.
     expect(await posted()).toBe(202);
     await expect.poll(() => sub.requests().length, { timeout: 20_000 }).toBe(1);
     expect(sub.requests()[0]?.headers['ce-traceparent']).toBe(traceparent);
