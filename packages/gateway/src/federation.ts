@@ -13,6 +13,8 @@
  * - Each federated Broker has a forwarding subscription on its channel (its own progress, like a
  *   Trigger without a filter): an event is acked once every interested peer has it, and nacked
  *   while a peer is unreachable, so it waits in the channel (across restarts when durable).
+ * - Forwarding waits for each peer's first announcement (up to `peerInterestWait`): until then
+ *   the table does not know what the peer wants, and planning would ack its events as unwanted.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
