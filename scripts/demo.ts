@@ -317,8 +317,8 @@ async function main(): Promise<void> {
   say(
     `  gateway-west         ${west}   Broker mesh/default (${services.rabbitmq ? 'RabbitMQ channel' : 'memory channel'}), Trigger display: type=order.created`,
   );
-  // West announces its Trigger's interest to east (debounced 100 ms, retried every 2 s).
-  await new Promise((r) => setTimeout(r, 2_500));
+  // West announces its Trigger's interest to east at start (east would hold the order until then).
+  await waitForPeerInterest(east, 'west', 15_000);
 
   // The sink's output, prefixed, and the order we are waiting for.
   const orderId = `order-${randomUUID().slice(0, 8)}`;
@@ -428,3 +428,17 @@ main().catch((err: unknown) => {
   say(`\n✗ ${(err as Error).message}`);
   void stopAll(1);
 });
+
+/** Resolves once `gateway` has heard `peer`'s interest announcement; throws naming both otherwise. */
+async function waitForPeerInterest(gateway: string, peer: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const res = await fetch(`${gateway}/api/v1/peers`).catch(() => undefined);
+    const body = res?.ok
+      ? ((await res.json()) as { items: { id: string; interestKnown?: boolean }[] })
+      : undefined;
+    if (body?.items.some((p) => p.id === peer && p.interestKnown)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${gateway} has not heard ${peer}'s interest announcement within ${timeoutMs} ms`);
+}
