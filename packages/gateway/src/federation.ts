@@ -108,8 +108,9 @@ export class Federation {
     this.peerInterest = new PeerInterestWait({
       heard: (peer) => this.node.table.peers.includes(peer),
       waitMs,
+      // Only worth a warning when there is something to forward (not with Bridges to peers alone).
       onGiveUp: (peer) =>
-        deps.logger.warn(
+        deps.logger[this.model.brokers.length > 0 ? 'warn' : 'debug'](
           { peer, waitMs },
           `peer ${peer} has not announced its interest within ${waitMs} ms; forwarding as if it wanted nothing until it does`,
         ),
