@@ -102,6 +102,33 @@ describe('buildTopology', () => {
     expect(byId.get('gateway')?.label).toBe('east');
   });
 
+  it('marks a peer not heard from since start as a warning, saying what that means for forwarding', () => {
+    const topology = buildTopology({
+      router: fakeRouter({ delivered: 0, deadLettered: 0 }),
+      model: {
+        id: 'east',
+        http: { host: '', port: 0 },
+        brokers: [],
+        triggers: [],
+        federation: { id: 'east', peers: [], brokers: ['shop/orders'] },
+      },
+      deadLetters: new DeadLetterLog(),
+      rates: new RateTracker(),
+      windowSeconds: 5,
+      peers: [
+        { id: 'west', url: 'http://west:8080', interestKnown: false, counters: { forwarded: 0, failed: 0 } },
+        { id: 'north', url: 'http://north:8080', interestKnown: true, counters: { forwarded: 0, failed: 0 } },
+      ],
+      connectors,
+      selfUrl: self,
+    });
+    const byId = new Map(topology.nodes.map((n) => [n.id, n]));
+    expect(byId.get('peer:west')?.state).toBe('warning');
+    expect(byId.get('peer:west')?.reason).toMatch(/no interest announcement since this gateway started/);
+    expect(byId.get('peer:north')).toMatchObject({ state: 'ok' });
+    expect(byId.get('peer:north')?.reason).toBeUndefined();
+  });
+
   it('turns counter growth into rates and marks a Trigger with dead letters as an error', () => {
     let now = 0;
     const rates = new RateTracker(5000, () => now);

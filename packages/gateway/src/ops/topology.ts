@@ -56,6 +56,8 @@ export interface Topology {
 export interface PeerView {
   id: string;
   url: string;
+  /** False until the peer's first interest announcement since this gateway started. */
+  interestKnown?: boolean;
   counters: { forwarded: number; failed: number };
 }
 
@@ -206,12 +208,18 @@ export function buildTopology(input: TopologyInput): Topology {
   }
   for (const p of peers) {
     const failed = p.counters.failed > 0;
+    const unheard = p.interestKnown === false;
     nodes.push({
       id: `peer:${p.id}`,
       kind: 'peer',
       label: p.id,
-      state: failed ? 'error' : 'ok',
+      state: failed ? 'error' : unheard ? 'warning' : 'ok',
       ...(failed && { reason: `${p.counters.failed} events not accepted by the peer` }),
+      ...(!failed &&
+        unheard && {
+          reason:
+            'no interest announcement since this gateway started: forwarding waits up to peerInterestWait, then sends it nothing until one arrives',
+        }),
       details: { id: p.id, url: p.url, counters: p.counters, brokers: [...federated] },
     });
     edges.push({
