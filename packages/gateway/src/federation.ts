@@ -28,6 +28,7 @@ import {
   FederationNode,
   type Logger,
   type MeshEvent,
+  PeerInterestWait,
   type Router,
   resolveDeliveryPolicy,
   type TriggerFilterSpec,
@@ -38,7 +39,6 @@ import { readBody } from './http/body.js';
 import { peerCertificateRefusal } from './http/tls.js';
 import { sendError, sendFailure, sendJson } from './http/respond.js';
 import type { FederationModel } from './model.js';
-import { PeerInterestWait } from './peer-interest-wait.js';
 
 export const PEER_HEADER = 'meshgate-peer';
 export const INTEREST_PATH = '/_meshgate/v1/interest';
@@ -106,7 +106,7 @@ export class Federation {
     });
     const waitMs = settings?.peerInterestWaitMs ?? DEFAULT_PEER_INTEREST_WAIT_MS;
     this.peerInterest = new PeerInterestWait({
-      heard: (peer) => this.node.table.peers.includes(peer),
+      heard: (peer) => this.node.table.hasHeardFrom(peer),
       waitMs,
       // Only worth a warning when there is something to forward (not with Bridges to peers alone).
       onGiveUp: (peer) =>
@@ -318,7 +318,7 @@ export class Federation {
       id: p.id,
       url: p.url,
       // False until the peer's first announcement in this run: what it wants is not known yet.
-      interestKnown: this.node.table.peers.includes(p.id),
+      interestKnown: this.node.table.hasHeardFrom(p.id),
       counters: this.node.forwarder.counters(p.id),
     }));
   }

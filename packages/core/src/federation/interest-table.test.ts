@@ -178,7 +178,9 @@ describe('InterestTable', () => {
     const b = table('b');
     const first = a.buildAnnouncement('b');
     const second = a.buildAnnouncement('b');
+    expect(b.hasHeardFrom('a')).toBe(false);
     expect(b.applyAnnouncement(second, 'a')).toEqual({ applied: true, changed: true, refusedPaths: 0 });
+    expect(b.hasHeardFrom('a')).toBe(true);
     expect(b.applyAnnouncement(first, 'a')).toMatchObject({ applied: false, changed: false });
     expect(b.applyAnnouncement(a.buildAnnouncement('b'), 'a')).toMatchObject({
       applied: true,
@@ -196,6 +198,7 @@ describe('InterestTable', () => {
 
     expect(b.removePeer('a')).toBe(true);
     expect(b.removePeer('a')).toBe(false);
+    expect(b.hasHeardFrom('a')).toBe(false);
     expect(b.peersInterestedIn(KEY, ev('y'))).toEqual([]);
     expect(b.peers).toEqual([]);
   });

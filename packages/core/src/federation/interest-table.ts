@@ -145,6 +145,11 @@ export class InterestTable {
     return [...this.#peers.keys()];
   }
 
+  /** Whether an announcement from `peer` is in the table (what it wants is known). */
+  hasHeardFrom(peer: string): boolean {
+    return this.#peers.has(peer);
+  }
+
   /** Whether `key` (`namespace/name`) is one of this gateway's federated Brokers. */
   isFederated(key: string): boolean {
     return this.#local.has(key);

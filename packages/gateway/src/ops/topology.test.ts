@@ -2,7 +2,7 @@ import type { Router } from '@meshgate/core';
 import { describe, expect, it } from 'vitest';
 import { DeadLetterLog } from './dead-letters.js';
 import { RateTracker } from './rates.js';
-import { buildTopology, type ConnectorsView } from './topology.js';
+import { buildTopology, type ConnectorsView, type PeerView } from './topology.js';
 
 const ready = { state: 'ready' as const };
 const self = 'http://127.0.0.1:8080';
@@ -54,24 +54,31 @@ const connectors: ConnectorsView = {
   }),
 };
 
+/** Gateway east, federating shop/orders with these peers, its Triggers and connectors as above. */
+function eastTopology(peers: PeerView[]) {
+  return buildTopology({
+    router: fakeRouter({ delivered: 10, deadLettered: 0 }),
+    model: {
+      id: 'east',
+      http: { host: '', port: 0 },
+      brokers: [],
+      triggers: [],
+      federation: { id: 'east', peers: [], brokers: ['shop/orders'] },
+    },
+    deadLetters: new DeadLetterLog(),
+    rates: new RateTracker(),
+    windowSeconds: 5,
+    peers,
+    connectors,
+    selfUrl: self,
+  });
+}
+
 describe('buildTopology', () => {
   it('draws own Brokers and Sinks behind delivery URLs, sources, peers, and outside endpoints', () => {
-    const topology = buildTopology({
-      router: fakeRouter({ delivered: 10, deadLettered: 0 }),
-      model: {
-        id: 'east',
-        http: { host: '', port: 0 },
-        brokers: [],
-        triggers: [],
-        federation: { id: 'east', peers: [], brokers: ['shop/orders'] },
-      },
-      deadLetters: new DeadLetterLog(),
-      rates: new RateTracker(),
-      windowSeconds: 5,
-      peers: [{ id: 'west', url: 'http://west:8080', counters: { forwarded: 4, failed: 1 } }],
-      connectors,
-      selfUrl: self,
-    });
+    const topology = eastTopology([
+      { id: 'west', url: 'http://west:8080', counters: { forwarded: 4, failed: 1 } },
+    ]);
     const byId = new Map(topology.nodes.map((n) => [n.id, n]));
     // Node and edge ids share one space in the page's graph library.
     const ids = [...topology.nodes, ...topology.edges].map((e) => e.id);
@@ -103,25 +110,10 @@ describe('buildTopology', () => {
   });
 
   it('marks a peer not heard from since start as a warning, saying what that means for forwarding', () => {
-    const topology = buildTopology({
-      router: fakeRouter({ delivered: 0, deadLettered: 0 }),
-      model: {
-        id: 'east',
-        http: { host: '', port: 0 },
-        brokers: [],
-        triggers: [],
-        federation: { id: 'east', peers: [], brokers: ['shop/orders'] },
-      },
-      deadLetters: new DeadLetterLog(),
-      rates: new RateTracker(),
-      windowSeconds: 5,
-      peers: [
-        { id: 'west', url: 'http://west:8080', interestKnown: false, counters: { forwarded: 0, failed: 0 } },
-        { id: 'north', url: 'http://north:8080', interestKnown: true, counters: { forwarded: 0, failed: 0 } },
-      ],
-      connectors,
-      selfUrl: self,
-    });
+    const topology = eastTopology([
+      { id: 'west', url: 'http://west:8080', interestKnown: false, counters: { forwarded: 0, failed: 0 } },
+      { id: 'north', url: 'http://north:8080', interestKnown: true, counters: { forwarded: 0, failed: 0 } },
+    ]);
     const byId = new Map(topology.nodes.map((n) => [n.id, n]));
     expect(byId.get('peer:west')?.state).toBe('warning');
     expect(byId.get('peer:west')?.reason).toMatch(/no interest announcement since this gateway started/);

@@ -6,6 +6,8 @@
  * first moments. So forwarding waits until each configured peer has announced, or until its
  * wait (`spec.federation.peerInterestWait`) runs out: a peer still silent then (down, or not
  * deployed yet) is taken to want nothing until it does announce, and `onGiveUp` says so.
+ * Transport-free, like the Announcer: the caller awaits `ready()` before `FederationNode.forward`,
+ * calls `heard()` after applying an announcement, and `setPeers` with its Peer list.
  */
 
 export interface PeerInterestWaitOptions {
